@@ -1,0 +1,36 @@
+package dev.leasehold.raft;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a node needs its caller to do, in this order: persist {@code hardState}, {@code snapshot} and
+ * {@code entries} durably; then send {@code messages}; then apply {@code committedEntries} (after installing
+ * {@code snapshot}, if any) and serve {@code readStates} once applied; then call
+ * {@link RaftNode#advance(Ready)}.
+ *
+ * @param role             the node's role now
+ * @param leader           the leader the node knows of, or {@link RaftNode#NONE}
+ * @param hardState        the hard state to persist, when it changed
+ * @param snapshot         a snapshot received from the leader, to persist and install
+ * @param entries          new log entries to append (replacing any stored entries from the first one's index on)
+ * @param committedEntries entries that are committed and not yet handed out for applying
+ * @param messages         messages to send once the above is durable
+ * @param readStates       answered read-index requests
+ */
+public record Ready(Role role, long leader, Optional<HardState> hardState, Optional<Snapshot> snapshot,
+                    List<Entry> entries, List<Entry> committedEntries, List<Message> messages,
+                    List<ReadState> readStates) {
+
+    public Ready {
+        entries = List.copyOf(entries);
+        committedEntries = List.copyOf(committedEntries);
+        messages = List.copyOf(messages);
+        readStates = List.copyOf(readStates);
+    }
+
+    /** Whether anything must be written to disk before the messages go out. */
+    public boolean mustPersist() {
+        return hardState.isPresent() || snapshot.isPresent() || !entries.isEmpty();
+    }
+}
