@@ -68,6 +68,9 @@ public final class RaftNode {
     private final List<PendingRead> readsAwaitingTermCommit = new ArrayList<>();
     private long readRound;
     private boolean readRoundPending;
+    /** Ticks since this node started, and the tick at which each unconfirmed heartbeat round was sent. */
+    private long ticks;
+    private final TreeMap<Long, Long> roundSentAt = new TreeMap<>();
     private final TreeMap<Long, Long> readRoundAcked = new TreeMap<>();
 
     private List<Message> outbox = new ArrayList<>();
@@ -562,7 +565,11 @@ public final class RaftNode {
             return false;
         }
         send(new AppendEntries(id, to, term, prevIndex, prevTerm, entries, log.committed()));
-        pr.sentEntries(entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index());
+        if (!entries.isEmpty()) {
+            pr.sentEntries(entries.get(entries.size() - 1).index());
+        } else if (pr.state == ProgressState.PROBE) {
+            pr.probeSent = true; // an empty probe still waits for its answer or the next heartbeat
+        }
         return true;
     }
 
@@ -594,6 +601,7 @@ public final class RaftNode {
         if (readRoundPending) {
             readRoundPending = false;
             heartbeatElapsed = 0;
+            roundSentAt.put(readRound, ticks);
             broadcastHeartbeat();
         }
     }
@@ -652,26 +660,43 @@ public final class RaftNode {
     }
 
     private void registerRead(long origin, long requestId) {
-        if (config.readOnlyOption() == ReadOnlyOption.LEASE_BASED || membership.quorum() == 1) {
+        if (membership.quorum() == 1 || (config.readOnlyOption() == ReadOnlyOption.LEASE_BASED && leaseHolds())) {
             answerRead(new PendingRead(origin, requestId, log.committed(), 0));
             return;
         }
         if (!readRoundPending) {
-            readRound++;
-            readRoundPending = true;
-            readRoundAcked.put(id, readRound);
+            startReadRound();
         }
         pendingReads.addLast(new PendingRead(origin, requestId, log.committed(), readRound));
     }
 
-    /** Answers every read whose heartbeat round a quorum of voters acknowledged. */
-    private void confirmReads() {
-        if (pendingReads.isEmpty()) {
-            return;
-        }
+    /**
+     * Whether a quorum acknowledged a heartbeat round sent less than an election timeout ago: until then, no
+     * voter of that quorum grants a vote to anyone else (check-quorum leases), so no other leader can exist
+     * (assuming clocks that tick at the same rate).
+     */
+    private boolean leaseHolds() {
+        Long sentAt = roundSentAt.get(confirmedRound());
+        return sentAt != null && ticks - sentAt < config.electionTicks();
+    }
+
+    /** The latest heartbeat round a quorum of voters acknowledged. */
+    private long confirmedRound() {
         long[] acked = membership.voters().stream().mapToLong(v -> readRoundAcked.getOrDefault(v, 0L)).sorted()
                 .toArray();
-        long confirmed = acked[acked.length - membership.quorum()];
+        return acked[acked.length - membership.quorum()];
+    }
+
+    private void startReadRound() {
+        readRound++;
+        readRoundPending = true;
+        readRoundAcked.put(id, readRound);
+    }
+
+    /** Answers every read whose heartbeat round a quorum of voters acknowledged. */
+    private void confirmReads() {
+        long confirmed = confirmedRound();
+        roundSentAt.headMap(confirmed).clear();
         while (!pendingReads.isEmpty() && pendingReads.peekFirst().round() <= confirmed) {
             answerRead(pendingReads.removeFirst());
         }
@@ -696,6 +721,7 @@ public final class RaftNode {
     }
 
     private void tickLeader() {
+        ticks++;
         heartbeatElapsed++;
         electionElapsed++;
         if (electionElapsed >= config.electionTicks()) {
@@ -718,6 +744,11 @@ public final class RaftNode {
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
+            if (config.readOnlyOption() == ReadOnlyOption.LEASE_BASED) {
+                startReadRound(); // every heartbeat renews the lease
+                readRoundPending = false;
+                roundSentAt.put(readRound, ticks);
+            }
             broadcastHeartbeat();
         }
     }
@@ -829,6 +860,7 @@ public final class RaftNode {
         readsAwaitingTermCommit.clear();
         readRoundPending = false;
         readRoundAcked.clear();
+        roundSentAt.clear();
     }
 
     // ---------------------------------------------------------------- commitment and membership
@@ -860,6 +892,7 @@ public final class RaftNode {
             return;
         }
         if (!membership.isVoter(id)) {
+            handOverBeforeLeaving();
             becomeFollower(term, NONE); // a removed leader steps down
             return;
         }
@@ -876,7 +909,27 @@ public final class RaftNode {
             leadTransferee = NONE;
         }
         broadcastPending = true;
+        maybeCommit(); // a smaller majority may already hold more entries
         confirmReads();
+    }
+
+    /**
+     * A leader that removed itself tells the most up-to-date remaining voter to campaign at once, so the cluster
+     * does not wait an election timeout (which check-quorum leases would otherwise impose).
+     */
+    private void handOverBeforeLeaving() {
+        long best = NONE;
+        long bestMatch = -1;
+        for (long voter : membership.voters()) {
+            Progress pr = progress.get(voter);
+            if (pr != null && pr.match > bestMatch) {
+                best = voter;
+                bestMatch = pr.match;
+            }
+        }
+        if (best != NONE && bestMatch == log.lastIndex()) {
+            send(new TimeoutNow(id, best, term));
+        }
     }
 
     private void send(Message m) {
