@@ -1,0 +1,227 @@
+package dev.leasehold.store;
+
+import dev.leasehold.raft.Membership;
+import dev.leasehold.raft.RaftConfig;
+import dev.leasehold.raft.RaftNode;
+import dev.leasehold.store.api.ClusterService;
+import dev.leasehold.store.api.Forwarding;
+import dev.leasehold.store.api.KvService;
+import dev.leasehold.store.api.LeaderRoute;
+import dev.leasehold.store.metrics.NodeMetrics;
+import dev.leasehold.store.storage.LogStore;
+import dev.leasehold.store.storage.RocksLogStore;
+import dev.leasehold.store.storage.RocksStateMachine;
+import dev.leasehold.store.storage.StateMachine;
+import dev.leasehold.store.transport.PeerTransport;
+import dev.leasehold.store.transport.RaftPeerService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * One running store node: RocksDB storage, the Raft driver, the peer transport and the public gRPC services on one
+ * port, health and metrics.
+ */
+public final class StoreNode implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(StoreNode.class.getName());
+
+    private final NodeConfig config;
+    private final RocksLogStore log;
+    private final StateMachine stateMachine;
+    private final NodeMetrics metrics;
+    private final PeerTransport transport;
+    private final RaftDriver driver;
+    private final Forwarding forwarding;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService executor;
+    private final Server server;
+    private final long commitAtStart;
+    private volatile boolean closed;
+
+    private StoreNode(NodeConfig config, Consumer<Throwable> onFatal) throws IOException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        this.log = RocksLogStore.open(config.dataDir().resolve("raft"));
+        StateMachine sm = null;
+        try {
+            sm = RocksStateMachine.open(config.dataDir().resolve("state"));
+            SnapshotFiles snapshots = new SnapshotFiles(config.dataDir());
+            bootstrapIfNew(log, config);
+            catchUpStateWithLog(log, sm, snapshots, config);
+            this.stateMachine = sm;
+            this.commitAtStart = log.hardState().commit();
+            this.metrics = new NodeMetrics(config.id());
+            this.transport = new PeerTransport(this::addressOf, snapshots);
+            RaftConfig raftConfig = RaftConfig.defaults(config.id())
+                    .withTicks(config.electionTicks(), config.heartbeatTicks())
+                    .withRandomSeed(new SecureRandom().nextLong());
+            this.driver = new RaftDriver(raftConfig, log, stateMachine, snapshots, transport, metrics,
+                    config.tick().toMillis(), config.snapshotThreshold(), onFatal);
+            transport.bind(driver);
+            this.forwarding = new Forwarding(config.id());
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "node-" + config.id() + "-timer"));
+            this.executor = Executors.newFixedThreadPool(4, r -> daemon(r, "node-" + config.id() + "-requests"));
+            LeaderRoute route = new LeaderRoute(driver, this::addressOf, forwarding);
+            Duration electionTimeout = config.tick().multipliedBy(config.electionTicks());
+            health.setStatus("", ServingStatus.NOT_SERVING);
+            this.server = NettyServerBuilder.forAddress(config.listen())
+                    .maxInboundMessageSize(16 << 20)
+                    .addService(new RaftPeerService(driver, snapshots))
+                    .addService(ServerInterceptors.intercept(
+                            new KvService(driver, stateMachine, route, executor, config.requestTimeout()),
+                            Forwarding.serverInterceptor()))
+                    .addService(ServerInterceptors.intercept(
+                            new ClusterService(driver, stateMachine, route, this::addressOf, scheduler, executor,
+                                    config.requestTimeout(), electionTimeout),
+                            Forwarding.serverInterceptor()))
+                    .addService(health.getHealthService())
+                    .build();
+        } catch (RuntimeException e) {
+            if (sm != null) {
+                sm.close();
+            }
+            log.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the data directory and starts serving.
+     *
+     * @param onFatal called when the node hits an unrecoverable error (storage failure) and stops
+     */
+    public static StoreNode start(NodeConfig config, Consumer<Throwable> onFatal) throws IOException {
+        StoreNode node = new StoreNode(config, onFatal);
+        try {
+            node.server.start();
+        } catch (IOException e) {
+            node.close();
+            throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+        }
+        config.metricsListen().ifPresent(node.metrics::serve);
+        node.driver.start();
+        long period = config.tick().toMillis();
+        node.scheduler.scheduleAtFixedRate(node::updateHealth, period, period, TimeUnit.MILLISECONDS);
+        LOG.info("node " + config.id() + " serving on " + config.listen() + " (data " + config.dataDir() + ")");
+        return node;
+    }
+
+    /** The first members write the same first entry: a committed membership at index 1. */
+    private static void bootstrapIfNew(RocksLogStore log, NodeConfig config) {
+        if (config.join() || log.lastIndex() != 0 || log.hardState().term() != 0 || config.initialMembers().isEmpty()) {
+            return;
+        }
+        log.bootstrap(Membership.ofVoters(config.initialMembers().keySet()));
+        LOG.info("bootstrapped a new cluster with members " + config.initialMembers());
+    }
+
+    /**
+     * The state machine is written without fsync (the log is the durable record), so after a power loss it may be
+     * behind the log's snapshot, whose entries are gone: restore it from that snapshot's checkpoint.
+     */
+    private static void catchUpStateWithLog(LogStore log, StateMachine sm, SnapshotFiles snapshots,
+                                            NodeConfig config) {
+        long snapshotIndex = log.snapshot().index();
+        if (sm.appliedIndex() >= snapshotIndex) {
+            return;
+        }
+        var dir = snapshots.find(snapshotIndex).orElseThrow(() -> new IllegalStateException(
+                "data directory " + config.dataDir() + " is inconsistent: the state machine has applied up to "
+                        + sm.appliedIndex() + " but the log was compacted up to " + snapshotIndex
+                        + " and that snapshot's files are missing; the node refuses to start"));
+        var copy = snapshots.newIncoming(snapshotIndex);
+        try {
+            try (var files = Files.walk(dir)) {
+                for (var f : files.toList()) {
+                    var target = copy.resolve(dir.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(f, target);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        sm.restore(copy);
+        snapshots.clearIncoming();
+    }
+
+    private Optional<String> addressOf(long id) {
+        String recorded = stateMachine.memberAddresses().get(id);
+        if (recorded != null) {
+            return Optional.of(recorded);
+        }
+        return Optional.ofNullable(config.initialMembers().get(id));
+    }
+
+    private void updateHealth() {
+        var s = driver.status();
+        boolean serving = s.leader() != RaftNode.NONE && stateMachine.appliedIndex() >= commitAtStart;
+        health.setStatus("", serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public long id() {
+        return config.id();
+    }
+
+    public RaftDriver driver() {
+        return driver;
+    }
+
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        health.enterTerminalState();
+        server.shutdown();
+        driver.close();
+        transport.close();
+        forwarding.close();
+        scheduler.shutdownNow();
+        try {
+            // peers' message streams never end by themselves: give requests in flight a moment, then cut
+            server.awaitTermination(200, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.shutdownNow();
+        executor.shutdownNow();
+        metrics.close();
+        stateMachine.close();
+        log.close();
+    }
+}

@@ -1,0 +1,205 @@
+package dev.leasehold.store.api;
+
+import dev.leasehold.api.command.v1.Command;
+import dev.leasehold.api.command.v1.SetMemberAddress;
+import dev.leasehold.api.v1.AddLearnerRequest;
+import dev.leasehold.api.v1.ClusterGrpc;
+import dev.leasehold.api.v1.Member;
+import dev.leasehold.api.v1.MembershipResponse;
+import dev.leasehold.api.v1.PromoteRequest;
+import dev.leasehold.api.v1.RemoveMemberRequest;
+import dev.leasehold.api.v1.StatusRequest;
+import dev.leasehold.api.v1.StatusResponse;
+import dev.leasehold.api.v1.TransferLeadershipRequest;
+import dev.leasehold.api.v1.TransferLeadershipResponse;
+import dev.leasehold.raft.ConfChange;
+import dev.leasehold.raft.ConfChangeType;
+import dev.leasehold.raft.Membership;
+import dev.leasehold.raft.RaftStatus;
+import dev.leasehold.raft.Role;
+import dev.leasehold.store.NotLeaderException;
+import dev.leasehold.store.RaftDriver;
+import dev.leasehold.store.StoreException;
+import dev.leasehold.store.storage.StateMachine;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.LongFunction;
+
+/** Status and membership of the store: what the Kubernetes operator and `leasehold cluster` use. */
+public final class ClusterService extends ClusterGrpc.ClusterImplBase {
+
+    private final RaftDriver driver;
+    private final StateMachine stateMachine;
+    private final LeaderRoute route;
+    private final LongFunction<Optional<String>> addressOf;
+    private final ScheduledExecutorService scheduler;
+    private final Executor executor;
+    private final long timeoutMillis;
+    private final long transferWaitMillis;
+
+    public ClusterService(RaftDriver driver, StateMachine stateMachine, LeaderRoute route,
+                          LongFunction<Optional<String>> addressOf, ScheduledExecutorService scheduler,
+                          Executor executor, Duration timeout, Duration electionTimeout) {
+        this.driver = driver;
+        this.stateMachine = stateMachine;
+        this.route = route;
+        this.addressOf = addressOf;
+        this.scheduler = scheduler;
+        this.executor = executor;
+        this.timeoutMillis = timeout.toMillis();
+        this.transferWaitMillis = 3 * electionTimeout.toMillis();
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+        RaftStatus s = driver.status();
+        StatusResponse.Builder b = StatusResponse.newBuilder().setId(s.id()).setRole(s.role().name())
+                .setTerm(s.term()).setLeader(s.leader()).setCommitIndex(s.commit())
+                .setAppliedIndex(stateMachine.appliedIndex()).setLastIndex(s.lastIndex())
+                .setRevision(stateMachine.revision()).addAllRemoved(s.membership().removed());
+        for (Member m : members(s)) {
+            b.addMembers(m);
+        }
+        Replies.reply(observer, b.build());
+    }
+
+    @Override
+    public void addLearner(AddLearnerRequest request, StreamObserver<MembershipResponse> observer) {
+        if (request.getId() == 0) {
+            Replies.fail(observer, StoreException.invalidArgument("id must be a positive node id"));
+            return;
+        }
+        if (!request.getAddress().matches("[^:\\s]+:\\d{1,5}")) {
+            Replies.fail(observer, StoreException.invalidArgument(
+                    "address must be host:port, was '" + request.getAddress() + "'"));
+            return;
+        }
+        if (!route.leadsNow()) {
+            forward(observer, (stub, relay) -> stub.addLearner(request, relay));
+            return;
+        }
+        Membership current = driver.status().membership();
+        try {
+            current.apply(new ConfChange(ConfChangeType.ADD_LEARNER, request.getId()));
+        } catch (IllegalArgumentException e) {
+            Replies.fail(observer, StoreException.failedPrecondition(e.getMessage()));
+            return;
+        }
+        byte[] address = Command.newBuilder().setMemberAddress(SetMemberAddress.newBuilder()
+                .setId(request.getId()).setAddress(request.getAddress())).build().toByteArray();
+        CompletableFuture<MembershipResponse> done = driver.propose(address)
+                .thenCompose(ignored -> driver.proposeConfChange(
+                        new ConfChange(ConfChangeType.ADD_LEARNER, request.getId())))
+                .thenApply(ignored -> membershipResponse());
+        complete(done, observer, (stub, relay) -> stub.addLearner(request, relay));
+    }
+
+    @Override
+    public void promote(PromoteRequest request, StreamObserver<MembershipResponse> observer) {
+        change(new ConfChange(ConfChangeType.PROMOTE, request.getId()), observer,
+                (stub, relay) -> stub.promote(request, relay));
+    }
+
+    @Override
+    public void removeMember(RemoveMemberRequest request, StreamObserver<MembershipResponse> observer) {
+        change(new ConfChange(ConfChangeType.REMOVE, request.getId()), observer,
+                (stub, relay) -> stub.removeMember(request, relay));
+    }
+
+    @Override
+    public void transferLeadership(TransferLeadershipRequest request,
+                                   StreamObserver<TransferLeadershipResponse> observer) {
+        long target = request.getTarget();
+        if (!route.leadsNow()) {
+            forward(observer, (stub, relay) -> stub.transferLeadership(request, relay));
+            return;
+        }
+        if (target == driver.id()) {
+            Replies.reply(observer, TransferLeadershipResponse.newBuilder().setLeader(target).build());
+            return;
+        }
+        driver.transferLeadership(target).whenComplete((started, error) -> {
+            if (error != null) {
+                Replies.fail(observer, error);
+            } else if (!started) {
+                Replies.fail(observer, StoreException.failedPrecondition(
+                        "cannot transfer leadership to " + target + ": it is not a voter, or this node no longer leads"));
+            } else {
+                awaitLeader(target, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(transferWaitMillis), observer);
+            }
+        });
+    }
+
+    private void awaitLeader(long target, long deadline, StreamObserver<TransferLeadershipResponse> observer) {
+        RaftStatus s = driver.status();
+        if (s.leader() == target) {
+            Replies.reply(observer, TransferLeadershipResponse.newBuilder().setLeader(target).build());
+        } else if (System.nanoTime() > deadline) {
+            Replies.fail(observer, StoreException.unavailable("leadership did not move to " + target
+                    + " in time (the leader is now " + s.leader() + "); retry"));
+        } else {
+            scheduler.schedule(() -> awaitLeader(target, deadline, observer), 20, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void change(ConfChange change, StreamObserver<MembershipResponse> observer,
+                        BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<MembershipResponse>> forward) {
+        if (!route.leadsNow()) {
+            forward(observer, forward);
+            return;
+        }
+        complete(driver.proposeConfChange(change).thenApply(ignored -> membershipResponse()), observer, forward);
+    }
+
+    private void complete(CompletableFuture<MembershipResponse> done, StreamObserver<MembershipResponse> observer,
+                          BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<MembershipResponse>> forward) {
+        done.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((response, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof NotLeaderException) {
+                forward(observer, forward);
+            } else if (cause != null) {
+                Replies.fail(observer, cause);
+            } else {
+                Replies.reply(observer, response);
+            }
+        }, executor);
+    }
+
+    private <T> void forward(StreamObserver<T> observer, BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<T>> call) {
+        try {
+            call.accept(ClusterGrpc.newStub(route.leaderChannel()).withDeadlineAfter(timeoutMillis,
+                    TimeUnit.MILLISECONDS), observer);
+        } catch (StoreException e) {
+            Replies.fail(observer, e);
+        }
+    }
+
+    private MembershipResponse membershipResponse() {
+        return MembershipResponse.newBuilder().addAllMembers(members(driver.status())).build();
+    }
+
+    private java.util.List<Member> members(RaftStatus s) {
+        Membership m = s.membership();
+        java.util.List<Member> out = new java.util.ArrayList<>();
+        for (long id : m.members()) {
+            Member.Builder b = Member.newBuilder().setId(id).setLearner(m.isLearner(id))
+                    .setLeader(id == s.leader()).setAddress(addressOf.apply(id).orElse(""));
+            RaftStatus.FollowerStatus f = s.followers().get(id);
+            if (f != null) {
+                b.setMatchIndex(f.match()).setProgress(f.state().name());
+            } else if (id == s.id() && s.role() == Role.LEADER) {
+                b.setMatchIndex(s.lastIndex()).setProgress("LEADER");
+            }
+            out.add(b.build());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.leasehold.store.api;
+
+import dev.leasehold.raft.RaftNode;
+import dev.leasehold.raft.RaftStatus;
+import dev.leasehold.raft.Role;
+import dev.leasehold.store.RaftDriver;
+import dev.leasehold.store.StoreException;
+import io.grpc.Channel;
+import java.util.Optional;
+import java.util.function.LongFunction;
+
+/** Where a request that needs the leader goes: served here, or forwarded once to the leader. */
+public final class LeaderRoute {
+
+    private final RaftDriver driver;
+    private final LongFunction<Optional<String>> addressOf;
+    private final Forwarding forwarding;
+
+    public LeaderRoute(RaftDriver driver, LongFunction<Optional<String>> addressOf, Forwarding forwarding) {
+        this.driver = driver;
+        this.addressOf = addressOf;
+        this.forwarding = forwarding;
+    }
+
+    public boolean leadsNow() {
+        return driver.status().role() == Role.LEADER;
+    }
+
+    /**
+     * A channel to the leader for a request this node cannot serve itself.
+     *
+     * @throws StoreException UNAVAILABLE when no leader is known, or the request was already forwarded once
+     */
+    public Channel leaderChannel() {
+        if (Forwarding.currentRequestWasForwarded()) {
+            throw StoreException.unavailable("node " + driver.id() + " no longer leads; retry");
+        }
+        RaftStatus s = driver.status();
+        if (s.leader() == RaftNode.NONE || s.leader() == driver.id()) {
+            throw StoreException.unavailable("no leader is known (an election may be under way); retry");
+        }
+        String address = addressOf.apply(s.leader()).orElseThrow(() -> StoreException.unavailable(
+                "the address of leader " + s.leader() + " is not known here; retry"));
+        return forwarding.to(address);
+    }
+}

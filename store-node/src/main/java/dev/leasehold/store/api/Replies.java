@@ -1,0 +1,47 @@
+package dev.leasehold.store.api;
+
+import dev.leasehold.store.NotLeaderException;
+import dev.leasehold.store.StoreException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/** Turns what went wrong into the gRPC status a client sees. */
+final class Replies {
+
+    private Replies() {
+    }
+
+    static <T> void reply(StreamObserver<T> observer, T value) {
+        observer.onNext(value);
+        observer.onCompleted();
+    }
+
+    static void fail(StreamObserver<?> observer, Throwable error) {
+        observer.onError(statusOf(error).asRuntimeException());
+    }
+
+    static Status statusOf(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof StoreException s) {
+            return Status.fromCode(s.code()).withDescription(s.getMessage());
+        }
+        if (e instanceof NotLeaderException n) {
+            return Status.UNAVAILABLE.withDescription("this node does not lead: " + n.getMessage() + "; retry");
+        }
+        if (e instanceof TimeoutException) {
+            return Status.DEADLINE_EXCEEDED.withDescription(
+                    "the request did not complete in time; a write may or may not have been applied");
+        }
+        if (e instanceof StatusRuntimeException s) {
+            return s.getStatus();
+        }
+        return Status.INTERNAL.withDescription(String.valueOf(e)).withCause(e);
+    }
+}

@@ -1,0 +1,202 @@
+package dev.leasehold.store.transport;
+
+import dev.leasehold.api.peer.v1.RaftMessage;
+import dev.leasehold.api.peer.v1.RaftPeerGrpc;
+import dev.leasehold.api.peer.v1.SendSummary;
+import dev.leasehold.raft.Message;
+import dev.leasehold.store.RaftDriver;
+import dev.leasehold.store.SnapshotFiles;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Sends Raft messages to peers: one long-lived gRPC stream per peer, written in order and as fast as the peer's
+ * flow control allows (pipelining). A stream that breaks is reported to the core as unreachable and reopened on
+ * the next message; messages queued beyond a bound are dropped, which Raft tolerates. Snapshots go through
+ * {@link SnapshotSender}.
+ */
+public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(PeerTransport.class.getName());
+    private static final int MAX_QUEUED = 4096;
+
+    private final LongFunction<Optional<String>> addressOf;
+    private final SnapshotFiles snapshots;
+    private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
+    private final ExecutorService snapshotSenders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "snapshot-sender");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile RaftDriver driver;
+
+    /**
+     * @param addressOf the current gRPC address of a peer id, if known
+     */
+    public PeerTransport(LongFunction<Optional<String>> addressOf, SnapshotFiles snapshots) {
+        this.addressOf = addressOf;
+        this.snapshots = snapshots;
+    }
+
+    public void bind(RaftDriver raftDriver) {
+        this.driver = raftDriver;
+    }
+
+    @Override
+    public void send(Message m) {
+        if (m instanceof Message.InstallSnapshot s) {
+            Optional<ManagedChannel> channel = link(m.to()).flatMap(PeerLink::channel);
+            if (channel.isEmpty()) {
+                driver.reportSnapshot(m.to(), false);
+                return;
+            }
+            snapshotSenders.execute(() -> {
+                boolean ok = new SnapshotSender(channel.get(), snapshots).send(s);
+                driver.reportSnapshot(m.to(), ok);
+            });
+            return;
+        }
+        Optional<PeerLink> link = link(m.to());
+        if (link.isEmpty()) {
+            driver.reportUnreachable(m.to());
+            return;
+        }
+        link.get().enqueue(MessageCodec.encode(m));
+    }
+
+    private Optional<PeerLink> link(long peer) {
+        Optional<String> address = addressOf.apply(peer);
+        if (address.isEmpty()) {
+            return Optional.empty();
+        }
+        PeerLink link = links.compute(peer, (id, existing) -> {
+            if (existing != null && existing.address.equals(address.get())) {
+                return existing;
+            }
+            if (existing != null) {
+                existing.close();
+            }
+            return new PeerLink(id, address.get());
+        });
+        return Optional.of(link);
+    }
+
+    @Override
+    public void close() {
+        links.values().forEach(PeerLink::close);
+        links.clear();
+        snapshotSenders.shutdownNow();
+    }
+
+    /** The ordered stream of messages to one peer. */
+    private final class PeerLink {
+        final long peer;
+        final String address;
+        private final ManagedChannel channel;
+        private final ArrayDeque<RaftMessage> queue = new ArrayDeque<>();
+        private ClientCallStreamObserver<RaftMessage> stream;
+        private boolean closed;
+
+        PeerLink(long peer, String address) {
+            this.peer = peer;
+            this.address = address;
+            this.channel = NettyChannelBuilder.forTarget(address).usePlaintext()
+                    .maxInboundMessageSize(64 << 20)
+                    .keepAliveTime(10, TimeUnit.SECONDS).keepAliveTimeout(5, TimeUnit.SECONDS)
+                    .build();
+        }
+
+        Optional<ManagedChannel> channel() {
+            return closed ? Optional.empty() : Optional.of(channel);
+        }
+
+        synchronized void enqueue(RaftMessage m) {
+            if (closed) {
+                return;
+            }
+            if (queue.size() >= MAX_QUEUED) {
+                queue.clear(); // the peer is too slow or away: drop, Raft will resend
+                driver.reportUnreachable(peer);
+            }
+            queue.addLast(m);
+            if (stream == null) {
+                open();
+            }
+            drain();
+        }
+
+        private void open() {
+            RaftPeerGrpc.newStub(channel).send(new ClientResponseObserver<RaftMessage, SendSummary>() {
+                private ClientCallStreamObserver<RaftMessage> mine;
+
+                @Override
+                public void beforeStart(ClientCallStreamObserver<RaftMessage> requestStream) {
+                    synchronized (PeerLink.this) {
+                        mine = requestStream;
+                        stream = requestStream;
+                    }
+                    requestStream.setOnReadyHandler(PeerLink.this::drain);
+                }
+
+                @Override
+                public void onNext(SendSummary value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    broken(mine, t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    broken(mine, null);
+                }
+            });
+        }
+
+        private synchronized void drain() {
+            while (stream != null && stream.isReady() && !queue.isEmpty()) {
+                stream.onNext(queue.pollFirst());
+            }
+        }
+
+        private void broken(ClientCallStreamObserver<RaftMessage> which, Throwable cause) {
+            synchronized (this) {
+                if (stream != which) {
+                    return; // an older stream that was already replaced
+                }
+                stream = null;
+                queue.clear();
+            }
+            if (cause != null && !closed) {
+                LOG.log(Level.FINE, "stream to peer " + peer + " at " + address + " broke", cause);
+            }
+            if (!closed) {
+                driver.reportUnreachable(peer);
+            }
+        }
+
+        void close() {
+            synchronized (this) {
+                closed = true;
+                if (stream != null) {
+                    stream.onCompleted();
+                    stream = null;
+                }
+                queue.clear();
+            }
+            channel.shutdownNow();
+        }
+    }
+}

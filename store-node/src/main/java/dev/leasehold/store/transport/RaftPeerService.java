@@ -1,0 +1,191 @@
+package dev.leasehold.store.transport;
+
+import dev.leasehold.api.peer.v1.InstallSnapshotResult;
+import dev.leasehold.api.peer.v1.RaftMessage;
+import dev.leasehold.api.peer.v1.RaftPeerGrpc;
+import dev.leasehold.api.peer.v1.SendSummary;
+import dev.leasehold.api.peer.v1.SnapshotChunk;
+import dev.leasehold.api.peer.v1.SnapshotMeta;
+import dev.leasehold.raft.Message;
+import dev.leasehold.raft.Snapshot;
+import dev.leasehold.store.RaftDriver;
+import dev.leasehold.store.SnapshotFiles;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.zip.CRC32C;
+
+/** Receives Raft messages and snapshots from peers and hands them to the driver. */
+public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
+
+    private static final Logger LOG = Logger.getLogger(RaftPeerService.class.getName());
+
+    private final RaftDriver driver;
+    private final SnapshotFiles snapshots;
+
+    public RaftPeerService(RaftDriver driver, SnapshotFiles snapshots) {
+        this.driver = driver;
+        this.snapshots = snapshots;
+    }
+
+    @Override
+    public StreamObserver<RaftMessage> send(StreamObserver<SendSummary> response) {
+        return new StreamObserver<>() {
+            private long received;
+
+            @Override
+            public void onNext(RaftMessage m) {
+                received++;
+                if (m.getTo() != driver.id()) {
+                    return; // meant for another incarnation at this address
+                }
+                try {
+                    driver.step(MessageCodec.decode(m));
+                } catch (IllegalArgumentException e) {
+                    LOG.warning("dropping a malformed message from node " + m.getFrom() + ": " + e.getMessage());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+                response.onNext(SendSummary.newBuilder().setReceived(received).build());
+                response.onCompleted();
+            }
+        };
+    }
+
+    @Override
+    public StreamObserver<SnapshotChunk> installSnapshot(StreamObserver<InstallSnapshotResult> response) {
+        return new SnapshotReceiver(response);
+    }
+
+    /** Writes the chunks of one snapshot into a fresh directory and checks every file's CRC. */
+    private final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
+        private final StreamObserver<InstallSnapshotResult> response;
+        private SnapshotChunk first;
+        private Path dir;
+        private FileChannel file;
+        private String fileName;
+        private long written;
+        private CRC32C crc;
+        private boolean failed;
+
+        SnapshotReceiver(StreamObserver<InstallSnapshotResult> response) {
+            this.response = response;
+        }
+
+        @Override
+        public void onNext(SnapshotChunk chunk) {
+            if (failed) {
+                return;
+            }
+            try {
+                if (first == null) {
+                    if (!chunk.hasMeta() || chunk.getTo() != driver.id()) {
+                        throw new IOException("the first chunk must carry the snapshot metadata for node "
+                                + driver.id());
+                    }
+                    first = chunk;
+                    dir = snapshots.newIncoming(chunk.getMeta().getIndex());
+                }
+                if (!chunk.getFile().isEmpty()) {
+                    write(chunk);
+                }
+            } catch (IOException | RuntimeException e) {
+                fail(e.getMessage());
+            }
+        }
+
+        private void write(SnapshotChunk chunk) throws IOException {
+            if (file == null) {
+                Path target = dir.resolve(chunk.getFile()).normalize();
+                if (!target.startsWith(dir)) {
+                    throw new IOException("file name " + chunk.getFile() + " leaves the snapshot directory");
+                }
+                java.nio.file.Files.createDirectories(target.getParent());
+                file = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                fileName = chunk.getFile();
+                written = 0;
+                crc = new CRC32C();
+            }
+            if (!chunk.getFile().equals(fileName) || chunk.getOffset() != written) {
+                throw new IOException("chunk of " + chunk.getFile() + " at " + chunk.getOffset()
+                        + " out of order (expected " + fileName + " at " + written + ")");
+            }
+            var data = chunk.getData().asReadOnlyByteBuffer();
+            crc.update(chunk.getData().asReadOnlyByteBuffer());
+            while (data.hasRemaining()) {
+                written += file.write(data);
+            }
+            if (chunk.getLastInFile()) {
+                file.force(true);
+                file.close();
+                file = null;
+                if ((int) crc.getValue() != chunk.getFileCrc32C()) {
+                    throw new IOException("file " + fileName + " arrived corrupted (CRC mismatch)");
+                }
+            }
+        }
+
+        private void fail(String why) {
+            failed = true;
+            LOG.warning("receiving a snapshot failed: " + why);
+            closeFile();
+            if (dir != null) {
+                snapshots.delete(dir);
+            }
+            response.onNext(InstallSnapshotResult.newBuilder().setInstalled(false).setError(why).build());
+            response.onCompleted();
+        }
+
+        private void closeFile() {
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "closing a partial snapshot file", e);
+                }
+                file = null;
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (!failed) {
+                failed = true;
+                closeFile();
+                if (dir != null) {
+                    snapshots.delete(dir);
+                }
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            if (failed) {
+                return;
+            }
+            if (first == null || file != null) {
+                fail(first == null ? "empty snapshot stream" : "file " + fileName + " ended early");
+                return;
+            }
+            SnapshotMeta meta = first.getMeta();
+            Snapshot snapshot = new Snapshot(meta.getIndex(), meta.getTerm(),
+                    MessageCodec.decodeMembership(meta.getMembership()),
+                    dir.toString().getBytes(StandardCharsets.UTF_8));
+            driver.step(new Message.InstallSnapshot(first.getFrom(), first.getTo(), first.getTerm(), snapshot));
+            response.onNext(InstallSnapshotResult.newBuilder().setInstalled(true).build());
+            response.onCompleted();
+        }
+    }
+
+}

@@ -1,0 +1,140 @@
+package dev.leasehold.store;
+
+import dev.leasehold.api.v1.ClusterGrpc;
+import dev.leasehold.api.v1.KVGrpc;
+import dev.leasehold.api.v1.StatusRequest;
+import dev.leasehold.api.v1.StatusResponse;
+import dev.leasehold.raft.RaftNode;
+import dev.leasehold.raft.Role;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/** A cluster of store nodes inside the test JVM, on 127.0.0.1, with real RocksDB and gRPC. */
+final class InJvmCluster implements AutoCloseable {
+
+    final Path root;
+    final TreeMap<Long, String> addresses = new TreeMap<>();
+    final Map<Long, StoreNode> nodes = new ConcurrentHashMap<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final List<Throwable> fatal = new ArrayList<>();
+    long snapshotThreshold = 10_000;
+
+    InJvmCluster(Path root, int size) {
+        this.root = root;
+        for (long id = 1; id <= size; id++) {
+            addresses.put(id, "127.0.0.1:" + freePort());
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    NodeConfig config(long id) {
+        String address = addresses.get(id);
+        int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+        return NodeConfig.of(id, new InetSocketAddress("127.0.0.1", port), address, addresses,
+                        root.resolve("node-" + id))
+                .withTiming(Duration.ofMillis(50), 10, 1).withSnapshotThreshold(snapshotThreshold);
+    }
+
+    InJvmCluster startAll() throws IOException {
+        for (long id : addresses.keySet()) {
+            start(id);
+        }
+        return this;
+    }
+
+    StoreNode start(long id) throws IOException {
+        return start(config(id));
+    }
+
+    StoreNode start(NodeConfig config) throws IOException {
+        StoreNode node = StoreNode.start(config, t -> {
+            synchronized (fatal) {
+                fatal.add(t);
+            }
+        });
+        nodes.put(config.id(), node);
+        return node;
+    }
+
+    void stop(long id) {
+        StoreNode n = nodes.remove(id);
+        if (n != null) {
+            n.close();
+        }
+    }
+
+    /** Waits until the running nodes agree on one leader, and returns its id. */
+    long awaitLeader() {
+        long[] leader = new long[1];
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            long seen = RaftNode.NONE;
+            for (StoreNode n : nodes.values()) {
+                var s = n.driver().status();
+                if (s.role() == Role.LEADER) {
+                    seen = s.id();
+                }
+            }
+            if (seen == RaftNode.NONE) {
+                return false;
+            }
+            for (StoreNode n : nodes.values()) {
+                if (n.driver().status().leader() != seen) {
+                    return false;
+                }
+            }
+            leader[0] = seen;
+            return true;
+        });
+        return leader[0];
+    }
+
+    ManagedChannel channel(long id) {
+        return channels.computeIfAbsent(addresses.get(id),
+                a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+    }
+
+    KVGrpc.KVBlockingStub kv(long id) {
+        return KVGrpc.newBlockingStub(channel(id)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    ClusterGrpc.ClusterBlockingStub cluster(long id) {
+        return ClusterGrpc.newBlockingStub(channel(id)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    StatusResponse status(long id) {
+        return cluster(id).status(StatusRequest.getDefaultInstance());
+    }
+
+    List<Throwable> fatalErrors() {
+        synchronized (fatal) {
+            return List.copyOf(fatal);
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        nodes.values().forEach(StoreNode::close);
+        nodes.clear();
+    }
+}
