@@ -82,6 +82,8 @@ public final class StoreNode implements AutoCloseable {
             health.setStatus("", ServingStatus.NOT_SERVING);
             this.server = NettyServerBuilder.forAddress(config.listen())
                     .maxInboundMessageSize(16 << 20)
+                    // peers ping every 10 s to notice a dead connection; the default would answer too_many_pings
+                    .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                     .addService(new RaftPeerService(driver, snapshots))
                     .addService(ServerInterceptors.intercept(
                             new KvService(driver, stateMachine, route, executor, config.requestTimeout()),
