@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -280,12 +281,16 @@ public final class RaftDriver implements AutoCloseable {
     // ---------------------------------------------------------------- the storage thread
 
     private void handleOnStorageThread(Ready ready, List<Message> messages) {
-        ready.snapshot().ifPresent(this::installSnapshot);
+        // A received snapshot is kept as this node's snapshot before the log says it exists, and the state is
+        // restored from it only after: a crash in between finds the log's snapshot and restores from its files.
+        Optional<Path> received = ready.snapshot().map(s -> snapshots.keep(Path.of(new String(s.data(),
+                StandardCharsets.UTF_8)), s.index()));
         if (ready.mustPersist()) {
             long start = System.nanoTime();
             log.persist(ready);
             metrics.fsync(System.nanoTime() - start);
         }
+        received.ifPresent(dir -> restoreState(ready.snapshot().orElseThrow(), dir));
         messages.forEach(outbox::send);
         if (!ready.committedEntries().isEmpty()) {
             apply(ready.committedEntries());
@@ -334,15 +339,14 @@ public final class RaftDriver implements AutoCloseable {
         }
     }
 
-    private void installSnapshot(Snapshot snapshot) {
-        Path files = Path.of(new String(snapshot.data(), StandardCharsets.UTF_8));
+    private void restoreState(Snapshot snapshot, Path files) {
         long index = stateMachine.restore(files);
         if (index != snapshot.index()) {
             throw new IllegalStateException("snapshot files hold index " + index + " but the leader sent "
                     + snapshot.index());
         }
-        snapshots.create(stateMachine);
         snapshots.clearIncoming();
+        snapshots.pruneBefore(index);
         metrics.snapshotInstalled();
         // proposals at or below the snapshot are either in it or overwritten: their outcome is unknown here
         proposals.entrySet().removeIf(e -> {

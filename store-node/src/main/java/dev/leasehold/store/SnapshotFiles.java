@@ -55,6 +55,24 @@ public final class SnapshotFiles {
         return index;
     }
 
+    /**
+     * Makes a received snapshot this node's snapshot at {@code index} (an atomic rename), and returns where it is
+     * now. If this node already has that snapshot, the received copy is dropped.
+     */
+    public Path keep(Path received, long index) {
+        Path target = dirOf(index);
+        try {
+            if (Files.exists(target)) {
+                deleteRecursively(received);
+            } else {
+                Files.move(received, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep snapshot " + index, e);
+        }
+        return target;
+    }
+
     /** The directory of the snapshot at {@code index}, if this node has it. */
     public Optional<Path> find(long index) {
         Path dir = dirOf(index);

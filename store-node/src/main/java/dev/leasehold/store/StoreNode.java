@@ -20,7 +20,6 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -134,11 +133,20 @@ public final class StoreNode implements AutoCloseable {
     }
 
     /**
-     * The state machine is written without fsync (the log is the durable record), so after a power loss it may be
-     * behind the log's snapshot, whose entries are gone: restore it from that snapshot's checkpoint.
+     * The state machine applies only what the log recorded as committed, and is written without fsync (the log is
+     * the durable record). So after a power loss it may be behind the log's snapshot, whose entries are gone:
+     * restore it from that snapshot's checkpoint. Ahead of the log's commit index it can only be if the log lost
+     * acknowledged entries: refuse to start.
      */
     private static void catchUpStateWithLog(LogStore log, StateMachine sm, SnapshotFiles snapshots,
                                             NodeConfig config) {
+        long commit = log.hardState().commit();
+        if (sm.appliedIndex() > commit) {
+            throw new IllegalStateException("data directory " + config.dataDir() + " is inconsistent: the state "
+                    + "machine has applied up to index " + sm.appliedIndex() + " but the Raft log records only "
+                    + commit + " as committed, so the log has lost acknowledged entries; the node refuses to start "
+                    + "rather than serve or vote without them");
+        }
         long snapshotIndex = log.snapshot().index();
         if (sm.appliedIndex() >= snapshotIndex) {
             return;
@@ -147,23 +155,7 @@ public final class StoreNode implements AutoCloseable {
                 "data directory " + config.dataDir() + " is inconsistent: the state machine has applied up to "
                         + sm.appliedIndex() + " but the log was compacted up to " + snapshotIndex
                         + " and that snapshot's files are missing; the node refuses to start"));
-        var copy = snapshots.newIncoming(snapshotIndex);
-        try {
-            try (var files = Files.walk(dir)) {
-                for (var f : files.toList()) {
-                    var target = copy.resolve(dir.relativize(f).toString());
-                    if (Files.isDirectory(f)) {
-                        Files.createDirectories(target);
-                    } else {
-                        Files.copy(f, target);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        sm.restore(copy);
-        snapshots.clearIncoming();
+        sm.restore(dir);
     }
 
     private Optional<String> addressOf(long id) {

@@ -62,6 +62,32 @@ class InJvmClusterTest {
     }
 
     @Test
+    void aFollowerThatMissedCompactedEntriesCatchesUpFromASnapshot() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3)) {
+            cluster.snapshotThreshold = 50;
+            cluster.startAll();
+            long leader = cluster.awaitLeader();
+            long lagging = leader % 3 + 1;
+            cluster.stop(lagging);
+            for (int i = 0; i < 300; i++) {
+                cluster.kv(leader).put(PutRequest.newBuilder().setKey(bytes("k" + i)).setValue(bytes("v" + i)).build());
+            }
+            cluster.start(lagging);
+            long commit = cluster.status(leader).getCommitIndex();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> cluster.status(lagging).getAppliedIndex() >= commit);
+            assertThat(cluster.nodes.get(lagging).metrics().scrape())
+                    .containsPattern("leasehold_snapshots_installed_total\\{[^}]*\\} [1-9]");
+            for (int i = 0; i < 300; i += 37) {
+                var got = cluster.kv(lagging).get(GetRequest.newBuilder().setKey(bytes("k" + i))
+                        .setConsistency(Consistency.SERIALIZABLE).build());
+                assertThat(got.getKv().getValue().toStringUtf8()).isEqualTo("v" + i);
+            }
+            assertThat(cluster.fatalErrors()).isEmpty();
+        }
+    }
+
+    @Test
     void anEmptyKeyIsRefusedNamingTheField() throws Exception {
         try (InJvmCluster cluster = new InJvmCluster(dir, 1).startAll()) {
             cluster.awaitLeader();
