@@ -226,10 +226,11 @@ public final class RaftDriver implements AutoCloseable {
                     // after a pause, do not catch up with a burst of ticks: that would expire timeouts at once
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
+                // publish first: the storage thread may answer a client from this Ready before the next iteration
+                publishStatus();
                 if (inFlight == null && raft.hasReady()) {
                     startReady();
                 }
-                publishStatus();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

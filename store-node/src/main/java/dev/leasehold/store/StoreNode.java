@@ -21,6 +21,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Optional;
@@ -56,6 +58,7 @@ public final class StoreNode implements AutoCloseable {
     private StoreNode(NodeConfig config, Consumer<Throwable> onFatal) throws IOException {
         this.config = config;
         Files.createDirectories(config.dataDir());
+        examineBeforeWriting(config);
         this.log = RocksLogStore.open(config.dataDir().resolve("raft"));
         StateMachine sm = null;
         try {
@@ -133,6 +136,34 @@ public final class StoreNode implements AutoCloseable {
     }
 
     /**
+     * Opening RocksDB for writing recovers its write-ahead log, flushes and deletes files: before that, examine an
+     * existing store read-only, so that a damaged one is refused while its directory is still as it was.
+     */
+    private static void examineBeforeWriting(NodeConfig config) {
+        Path raft = config.dataDir().resolve("raft");
+        if (!Files.exists(raft.resolve("CURRENT")) && !Files.exists(raft.resolve("LEASEHOLD-STORE"))) {
+            return; // a new node
+        }
+        long commit;
+        try (RocksLogStore log = RocksLogStore.openReadOnly(raft)) {
+            commit = log.hardState().commit();
+        }
+        OptionalLong applied = RocksStateMachine.appliedIndexOf(config.dataDir().resolve("state"));
+        if (applied.isPresent()) {
+            refuseStateAheadOfLog(config, applied.getAsLong(), commit);
+        }
+    }
+
+    private static void refuseStateAheadOfLog(NodeConfig config, long applied, long commit) {
+        if (applied > commit) {
+            throw new IllegalStateException("data directory " + config.dataDir() + " is inconsistent: the state "
+                    + "machine has applied up to index " + applied + " but the Raft log records only "
+                    + commit + " as committed, so the log has lost acknowledged entries; the node refuses to start "
+                    + "rather than serve or vote without them");
+        }
+    }
+
+    /**
      * The state machine applies only what the log recorded as committed, and is written without fsync (the log is
      * the durable record). So after a power loss it may be behind the log's snapshot, whose entries are gone:
      * restore it from that snapshot's checkpoint. Ahead of the log's commit index it can only be if the log lost
@@ -140,13 +171,7 @@ public final class StoreNode implements AutoCloseable {
      */
     private static void catchUpStateWithLog(LogStore log, StateMachine sm, SnapshotFiles snapshots,
                                             NodeConfig config) {
-        long commit = log.hardState().commit();
-        if (sm.appliedIndex() > commit) {
-            throw new IllegalStateException("data directory " + config.dataDir() + " is inconsistent: the state "
-                    + "machine has applied up to index " + sm.appliedIndex() + " but the Raft log records only "
-                    + commit + " as committed, so the log has lost acknowledged entries; the node refuses to start "
-                    + "rather than serve or vote without them");
-        }
+        refuseStateAheadOfLog(config, sm.appliedIndex(), log.hardState().commit());
         long snapshotIndex = log.snapshot().index();
         if (sm.appliedIndex() >= snapshotIndex) {
             return;

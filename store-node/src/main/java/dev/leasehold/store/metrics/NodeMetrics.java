@@ -2,7 +2,6 @@ package dev.leasehold.store.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.leasehold.raft.RaftStatus;
-import dev.leasehold.raft.Role;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -44,7 +43,7 @@ public final class NodeMetrics implements AutoCloseable {
         Gauge.builder("leasehold_raft_last_index", lastIndex, AtomicLong::get).register(registry);
         leaderChanges = Counter.builder("leasehold_raft_leader_changes").description("changes of known leader")
                 .register(registry);
-        snapshotsCreated = Counter.builder("leasehold_snapshots_created").register(registry);
+        snapshotsCreated = Counter.builder("leasehold_snapshots_taken").register(registry);
         snapshotsInstalled = Counter.builder("leasehold_snapshots_installed").register(registry);
         proposalLatency = Timer.builder("leasehold_proposal_latency")
                 .description("from proposal to applied, on the leader").publishPercentileHistogram()
@@ -84,7 +83,7 @@ public final class NodeMetrics implements AutoCloseable {
 
     public void observe(RaftStatus status, long applied) {
         term.set(status.term());
-        role.set(status.role() == Role.LEADER ? 3 : status.role().ordinal());
+        role.set(status.role().ordinal());
         commitIndex.set(status.commit());
         lastIndex.set(status.lastIndex());
         appliedIndex.set(applied);

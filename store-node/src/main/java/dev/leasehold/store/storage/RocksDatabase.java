@@ -109,6 +109,18 @@ final class RocksDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data directory " + dir, e);
         }
+        return open(dir, layout, false);
+    }
+
+    /**
+     * Opens an existing database without writing anything: no recovery flush, no new MANIFEST, no deleted files.
+     * A damaged store is examined this way first, so that refusing it leaves the directory as it was.
+     */
+    static RocksDatabase openReadOnly(Path dir, Layout layout) {
+        return open(dir, layout, true);
+    }
+
+    private static RocksDatabase open(Path dir, Layout layout, boolean readOnly) {
         boolean existing = Files.exists(dir.resolve("CURRENT"));
         if (existing) {
             checkFamilies(dir, layout);
@@ -131,7 +143,8 @@ final class RocksDatabase implements AutoCloseable {
         List<ColumnFamilyHandle> opened = new ArrayList<>();
         RocksDB db;
         try {
-            db = RocksDB.open(dbOptions, dir.toString(), descriptors, opened);
+            db = readOnly ? RocksDB.openReadOnly(dbOptions, dir.toString(), descriptors, opened)
+                    : RocksDB.open(dbOptions, dir.toString(), descriptors, opened);
         } catch (RocksDBException e) {
             familyOptions.close();
             dbOptions.close();

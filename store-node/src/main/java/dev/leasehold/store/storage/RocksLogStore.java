@@ -93,6 +93,25 @@ public final class RocksLogStore implements LogStore {
     }
 
     /**
+     * Opens an existing log without writing to its directory and verifies it like {@link #open}: for examining a
+     * store before it is opened for writing, so that a damaged one is refused untouched. The result may only be
+     * read.
+     *
+     * @throws StoreCorruptedException when the stored log is damaged or inconsistent
+     */
+    public static RocksLogStore openReadOnly(Path dir) {
+        RocksDatabase database = RocksDatabase.openReadOnly(dir, LAYOUT);
+        try {
+            RocksLogStore store = new RocksLogStore(database);
+            store.load();
+            return store;
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /**
      * Makes this empty log the first state of a new cluster, like {@code MemoryStorage.bootstrap}: one committed
      * {@link EntryType#CONFIG} entry at index 1, term 1, with the initial membership. Every initial member
      * bootstraps with the same membership.

@@ -122,6 +122,23 @@ public final class RocksStateMachine implements StateMachine {
         }
     }
 
+    /**
+     * The applied index of an existing state machine, read without writing to its directory; empty when there is
+     * no database there yet or a restore was interrupted (which {@link #open} finishes).
+     *
+     * @throws StoreCorruptedException when the database is damaged
+     */
+    public static java.util.OptionalLong appliedIndexOf(Path dir) {
+        Path db = dir.resolve(DATABASE_DIR);
+        if (!Files.exists(db.resolve(RocksDatabase.MARKER_FILE)) || Files.exists(dir.resolve(DATABASE_DIR + ".incoming"))
+                || Files.exists(dir.resolve(DATABASE_DIR + ".old"))) {
+            return java.util.OptionalLong.empty();
+        }
+        try (RocksDatabase database = RocksDatabase.openReadOnly(db, LAYOUT)) {
+            return java.util.OptionalLong.of(load(database).index());
+        }
+    }
+
     @Override
     public long appliedIndex() {
         return applied.index();
