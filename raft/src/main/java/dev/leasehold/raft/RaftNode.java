@@ -238,10 +238,13 @@ public final class RaftNode {
         flushBroadcasts();
         HardState hs = hardState();
         Optional<HardState> changed = hs.equals(prevHardState) ? Optional.empty() : Optional.of(hs);
+        boolean termOrVoteChanged = hs.term() != prevHardState.term() || hs.vote() != prevHardState.vote();
         prevHardState = hs;
-        Ready ready = new Ready(role, leader, changed, Optional.ofNullable(log.pendingSnapshot()),
-                log.unstableEntries(), log.nextCommittedEntries(config.maxCommittedBytesPerReady()), outbox,
-                readStates);
+        List<Entry> entries = log.unstableEntries();
+        Snapshot snapshot = log.pendingSnapshot();
+        Ready ready = new Ready(role, leader, changed, Optional.ofNullable(snapshot), entries,
+                log.nextCommittedEntries(config.maxCommittedBytesPerReady()), outbox, readStates,
+                termOrVoteChanged || snapshot != null || !entries.isEmpty());
         outbox = new ArrayList<>();
         readStates = new ArrayList<>();
         inFlight = ready;

@@ -17,10 +17,21 @@ import java.util.Optional;
  * @param committedEntries entries that are committed and not yet handed out for applying
  * @param messages         messages to send once the above is durable
  * @param readStates       answered read-index requests
+ * @param mustSync         whether the write must be synced before the messages go out: it holds entries, a
+ *                         snapshot, or a new term or vote. A change of commit index alone need not be synced (a
+ *                         commit index lost in a crash is learned again from the leader).
  */
 public record Ready(Role role, long leader, Optional<HardState> hardState, Optional<Snapshot> snapshot,
                     List<Entry> entries, List<Entry> committedEntries, List<Message> messages,
-                    List<ReadState> readStates) {
+                    List<ReadState> readStates, boolean mustSync) {
+
+    /** A Ready that must be synced whenever it persists anything. */
+    public Ready(Role role, long leader, Optional<HardState> hardState, Optional<Snapshot> snapshot,
+                 List<Entry> entries, List<Entry> committedEntries, List<Message> messages,
+                 List<ReadState> readStates) {
+        this(role, leader, hardState, snapshot, entries, committedEntries, messages, readStates,
+                hardState.isPresent() || snapshot.isPresent() || !entries.isEmpty());
+    }
 
     public Ready {
         entries = List.copyOf(entries);

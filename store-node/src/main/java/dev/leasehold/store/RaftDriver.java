@@ -363,7 +363,9 @@ public final class RaftDriver implements AutoCloseable {
     /** Compacts the log behind a checkpoint of the state machine once enough entries were applied. */
     private void maybeCheckpoint() {
         long applied = stateMachine.appliedIndex();
-        if (checkpointRunning || applied - log.snapshot().index() < snapshotThreshold) {
+        // after a restart the state may be ahead of the log's (unsynced) commit index until the leader resends it
+        if (checkpointRunning || applied - log.snapshot().index() < snapshotThreshold
+                || applied > log.hardState().commit()) {
             return;
         }
         long index = snapshots.create(stateMachine);

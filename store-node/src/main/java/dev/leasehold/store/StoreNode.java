@@ -144,34 +144,34 @@ public final class StoreNode implements AutoCloseable {
         if (!Files.exists(raft.resolve("CURRENT")) && !Files.exists(raft.resolve("LEASEHOLD-STORE"))) {
             return; // a new node
         }
-        long commit;
+        long last;
         try (RocksLogStore log = RocksLogStore.openReadOnly(raft)) {
-            commit = log.hardState().commit();
+            last = log.lastIndex();
         }
         OptionalLong applied = RocksStateMachine.appliedIndexOf(config.dataDir().resolve("state"));
         if (applied.isPresent()) {
-            refuseStateAheadOfLog(config, applied.getAsLong(), commit);
+            refuseStateAheadOfLog(config, applied.getAsLong(), last);
         }
     }
 
-    private static void refuseStateAheadOfLog(NodeConfig config, long applied, long commit) {
-        if (applied > commit) {
+    private static void refuseStateAheadOfLog(NodeConfig config, long applied, long lastIndex) {
+        if (applied > lastIndex) {
             throw new IllegalStateException("data directory " + config.dataDir() + " is inconsistent: the state "
-                    + "machine has applied up to index " + applied + " but the Raft log records only "
-                    + commit + " as committed, so the log has lost acknowledged entries; the node refuses to start "
-                    + "rather than serve or vote without them");
+                    + "machine has applied up to index " + applied + " but the Raft log ends at " + lastIndex
+                    + ", so the log has lost acknowledged entries; the node refuses to start rather than serve or "
+                    + "vote without them");
         }
     }
 
     /**
-     * The state machine applies only what the log recorded as committed, and is written without fsync (the log is
-     * the durable record). So after a power loss it may be behind the log's snapshot, whose entries are gone:
-     * restore it from that snapshot's checkpoint. Ahead of the log's commit index it can only be if the log lost
-     * acknowledged entries: refuse to start.
+     * The state machine applies only entries the log holds durably, and is written without fsync (the log is the
+     * durable record). So after a power loss it may be behind the log's snapshot, whose entries are gone: restore
+     * it from that snapshot's checkpoint. Beyond the log's last entry it can only be if the log lost acknowledged
+     * entries: refuse to start. (The commit index is written without fsync, so the state may be ahead of it.)
      */
     private static void catchUpStateWithLog(LogStore log, StateMachine sm, SnapshotFiles snapshots,
                                             NodeConfig config) {
-        refuseStateAheadOfLog(config, sm.appliedIndex(), log.hardState().commit());
+        refuseStateAheadOfLog(config, sm.appliedIndex(), log.lastIndex());
         long snapshotIndex = log.snapshot().index();
         if (sm.appliedIndex() >= snapshotIndex) {
             return;

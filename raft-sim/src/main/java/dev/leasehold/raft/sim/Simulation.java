@@ -70,6 +70,8 @@ public final class Simulation {
         SimStateMachine sm = new SimStateMachine();
         /** Persisted but not yet sent and applied: what a crash at this moment loses. */
         Ready persisted;
+        /** The commit index of the last synced write: a crash may lose any written after it. */
+        long syncedCommit;
         long commitSeen;
         final TreeMap<Long, Proposal> proposals = new TreeMap<>();
         final HashMap<Long, Long> reads = new HashMap<>();
@@ -89,7 +91,11 @@ public final class Simulation {
             commitSeen = raft.commitIndex();
         }
 
-        void crash() {
+        void crash(boolean loseUnsynced) {
+            if (loseUnsynced) {
+                HardState hs = disk.hardState();
+                disk.setHardState(new HardState(hs.term(), hs.vote(), syncedCommit));
+            }
             raft = null;
             persisted = null;
             proposals.clear();
@@ -160,6 +166,7 @@ public final class Simulation {
         for (long id : ids) {
             SimNode n = new SimNode(id);
             n.disk.bootstrap(Membership.ofVoters(ids));
+            n.syncedCommit = 1;
             n.start();
             nodes.put(id, n);
         }
@@ -341,6 +348,9 @@ public final class Simulation {
             }
         });
         n.disk.persist(ready);
+        if (ready.mustSync()) {
+            n.syncedCommit = n.disk.hardState().commit();
+        }
         for (Entry e : ready.entries()) {
             long prevTerm = e.index() - 1 >= n.disk.snapshot().index() ? n.disk.term(e.index() - 1) : -1;
             long[] fingerprint = {Arrays.hashCode(e.data()) * 3L + e.type().ordinal(), prevTerm};
@@ -489,7 +499,7 @@ public final class Simulation {
 
     private void crash(SimNode n) {
         if (n != null) {
-            n.crash();
+            n.crash(rnd.nextBoolean());
             crashes++;
             event("crash " + n.id);
         }

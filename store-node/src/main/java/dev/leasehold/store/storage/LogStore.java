@@ -13,8 +13,8 @@ import dev.leasehold.raft.Ready;
 public interface LogStore extends RaftStorage, AutoCloseable {
 
     /**
-     * Durably writes, in one synced write (one fsync for the whole Ready: group commit), what {@code ready} asks
-     * to persist: a received snapshot's metadata (dropping every stored entry: the snapshot replaces the whole log,
+     * Writes, in one write that is synced when {@link Ready#mustSync()} says so (one fsync for the whole Ready:
+     * group commit), what {@code ready} asks to persist: a received snapshot's metadata (dropping every stored entry: the snapshot replaces the whole log,
      * as in {@code MemoryStorage}; a snapshot not newer than the stored one is ignored), then the entries (replacing
      * any stored entries from the first one's index on), then the hard state. Only the snapshot's index, term and
      * membership are kept: its image is the state machine's business ({@link StateMachine#restore}).

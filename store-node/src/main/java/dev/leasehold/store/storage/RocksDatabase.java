@@ -81,6 +81,7 @@ final class RocksDatabase implements AutoCloseable {
     private final RocksDB db;
     private final Map<String, ColumnFamilyHandle> handles;
     private final WriteOptions syncedWrites;
+    private final WriteOptions unsyncedWrites;
     private final WriteOptions bufferedWrites;
     private boolean closed;
 
@@ -93,6 +94,7 @@ final class RocksDatabase implements AutoCloseable {
         this.db = db;
         this.handles = handles;
         this.syncedWrites = new WriteOptions().setSync(true);
+        this.unsyncedWrites = new WriteOptions();
         this.bufferedWrites = new WriteOptions().setSync(false);
     }
 
@@ -191,6 +193,11 @@ final class RocksDatabase implements AutoCloseable {
         return syncedWrites;
     }
 
+    /** For writes whose loss in a power failure is harmless (the WAL keeps their order with later synced ones). */
+    WriteOptions unsyncedWrites() {
+        return unsyncedWrites;
+    }
+
     /** Writes that reach the WAL in the OS page cache: they survive a process crash, not a power loss. */
     WriteOptions bufferedWrites() {
         return bufferedWrites;
@@ -220,6 +227,7 @@ final class RocksDatabase implements AutoCloseable {
         handles.values().forEach(ColumnFamilyHandle::close);
         db.close();
         syncedWrites.close();
+        unsyncedWrites.close();
         bufferedWrites.close();
         familyOptions.close();
         dbOptions.close();

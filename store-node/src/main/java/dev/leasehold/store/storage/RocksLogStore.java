@@ -125,13 +125,13 @@ public final class RocksLogStore implements LogStore {
                 throw new IllegalStateException("the log in " + database.dir() + " is not empty: cannot bootstrap");
             }
             write(Optional.empty(), List.of(new Entry(1, 1, EntryType.CONFIG, membership.encode())),
-                    Optional.of(new HardState(1, RaftNode.NONE, 1)));
+                    Optional.of(new HardState(1, RaftNode.NONE, 1)), true);
         });
     }
 
     @Override
     public void persist(Ready ready) {
-        whileWriting(() -> write(ready.snapshot(), ready.entries(), ready.hardState()));
+        whileWriting(() -> write(ready.snapshot(), ready.entries(), ready.hardState(), ready.mustSync()));
     }
 
     /**
@@ -307,7 +307,8 @@ public final class RocksLogStore implements LogStore {
     }
 
     /** Must run inside {@link #whileWriting}: it reads the in-memory log without locking it. */
-    private void write(Optional<Snapshot> received, List<Entry> entries, Optional<HardState> newHardState) {
+    private void write(Optional<Snapshot> received, List<Entry> entries, Optional<HardState> newHardState,
+                       boolean sync) {
         Optional<Snapshot> newSnapshot = received.filter(s -> s.index() > snapshot.index());
         long base = newSnapshot.map(Snapshot::index).orElse(snapshot.index());
         long last = newSnapshot.isPresent() ? base : lastIndex();
@@ -334,7 +335,8 @@ public final class RocksLogStore implements LogStore {
             if (newHardState.isPresent()) {
                 batch.put(meta, LogFormat.HARD_STATE_KEY, LogFormat.encodeHardState(newHardState.get()));
             }
-            database.db().write(database.syncedWrites(), batch);
+            // only a new commit index goes unsynced: losing it in a power failure loses nothing acknowledged
+            database.db().write(sync ? database.syncedWrites() : database.unsyncedWrites(), batch);
         } catch (RocksDBException e) {
             throw database.failure("writing to the log", e);
         }
