@@ -289,7 +289,9 @@ public final class RaftDriver implements AutoCloseable {
         if (ready.mustPersist()) {
             long start = System.nanoTime();
             log.persist(ready);
-            metrics.fsync(System.nanoTime() - start);
+            if (ready.mustSync()) {
+                metrics.fsync(System.nanoTime() - start);
+            }
         }
         received.ifPresent(dir -> restoreState(ready.snapshot().orElseThrow(), dir));
         messages.forEach(outbox::send);
