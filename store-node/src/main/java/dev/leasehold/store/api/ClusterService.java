@@ -25,7 +25,6 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -161,8 +160,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private void complete(CompletableFuture<MembershipResponse> done, StreamObserver<MembershipResponse> observer,
                           BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<MembershipResponse>> forward) {
         done.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((response, error) -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = error == null ? null : Replies.cause(error);
             if (cause instanceof NotLeaderException) {
                 forward(observer, forward);
             } else if (cause != null) {

@@ -25,7 +25,6 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -124,8 +123,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         }
         driver.propose(command.toByteArray()).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((result, error) -> {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
+                    Throwable cause = error == null ? null : Replies.cause(error);
                     if (cause instanceof NotLeaderException) {
                         forward(observer, forward); // lost leadership between the check and the proposal
                     } else if (cause != null) {

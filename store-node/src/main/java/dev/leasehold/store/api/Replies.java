@@ -24,11 +24,17 @@ final class Replies {
         observer.onError(statusOf(error).asRuntimeException());
     }
 
-    static Status statusOf(Throwable error) {
+    /** The failure itself, out of the wrappers that futures put around it. */
+    static Throwable cause(Throwable error) {
         Throwable e = error;
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
+        return e;
+    }
+
+    static Status statusOf(Throwable error) {
+        Throwable e = cause(error);
         if (e instanceof StoreException s) {
             return Status.fromCode(s.code()).withDescription(s.getMessage());
         }
