@@ -17,7 +17,7 @@ record BenchOptions(Duration duration, Duration warmup, Duration leadIn, int key
             usage: scripts/bench [options]
               --duration D          measured window of each throughput workload (default 10s)
               --warmup D            per system, D of puts and D of gets (unmeasured) before anything is
-                                    measured, so that the JVMs have compiled their hot paths (default 30s)
+                                    measured, so that the JVMs have compiled their hot paths (default 60s)
               --lead-in D           unmeasured load just before each throughput window (default 5s)
               --keys N              size of the key space (default 1000)
               --value-bytes N       size of every value (default 256)
@@ -36,7 +36,7 @@ record BenchOptions(Duration duration, Duration warmup, Duration leadIn, int key
 
     static BenchOptions parse(String[] args) {
         Duration duration = Duration.ofSeconds(10);
-        Duration warmup = Duration.ofSeconds(30);
+        Duration warmup = Duration.ofSeconds(60);
         Duration leadIn = Duration.ofSeconds(5);
         int keys = 1000;
         int valueBytes = 256;

@@ -1,5 +1,6 @@
 package dev.leasehold.store;
 
+import dev.leasehold.api.peer.v1.RaftPeerGrpc;
 import dev.leasehold.raft.Membership;
 import dev.leasehold.raft.RaftConfig;
 import dev.leasehold.raft.RaftNode;
@@ -14,7 +15,10 @@ import dev.leasehold.store.storage.RocksStateMachine;
 import dev.leasehold.store.storage.StateMachine;
 import dev.leasehold.store.transport.PeerTransport;
 import dev.leasehold.store.transport.RaftPeerService;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -26,6 +30,7 @@ import java.util.OptionalLong;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -86,6 +91,16 @@ public final class StoreNode implements AutoCloseable {
                     .maxInboundMessageSize(16 << 20)
                     // peers ping every 10 s to notice a dead connection; the default would answer too_many_pings
                     .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
+                    // handlers only validate and hand work to the Raft loop, so they run on the network thread;
+                    // receiving a snapshot writes files and gets a thread of its own
+                    .directExecutor()
+                    .callExecutor(new ServerCallExecutorSupplier() {
+                        @Override
+                        public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                            return call.getMethodDescriptor().equals(RaftPeerGrpc.getInstallSnapshotMethod())
+                                    ? executor : null;
+                        }
+                    })
                     .addService(new RaftPeerService(driver, snapshots))
                     .addService(ServerInterceptors.intercept(
                             new KvService(driver, stateMachine, route, executor, config.requestTimeout()),

@@ -122,7 +122,7 @@ public final class KvService extends KVGrpc.KVImplBase {
             return;
         }
         driver.propose(command.toByteArray()).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((result, error) -> {
+                .whenComplete((result, error) -> {
                     Throwable cause = error == null ? null : Replies.cause(error);
                     if (cause instanceof NotLeaderException) {
                         forward(observer, forward); // lost leadership between the check and the proposal
@@ -131,7 +131,7 @@ public final class KvService extends KVGrpc.KVImplBase {
                     } else {
                         Replies.reply(observer, stamp(type.cast(result.response().orElseThrow())));
                     }
-                }, executor);
+                });
     }
 
     private <T> void forward(StreamObserver<T> observer, BiConsumer<KVGrpc.KVStub, StreamObserver<T>> call) {
