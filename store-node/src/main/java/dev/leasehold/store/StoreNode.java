@@ -5,6 +5,7 @@ import dev.leasehold.raft.Membership;
 import dev.leasehold.raft.RaftConfig;
 import dev.leasehold.raft.RaftNode;
 import dev.leasehold.store.api.ClusterService;
+import dev.leasehold.store.api.Deadlines;
 import dev.leasehold.store.api.Forwarding;
 import dev.leasehold.store.api.KvService;
 import dev.leasehold.store.api.LeaderRoute;
@@ -103,7 +104,8 @@ public final class StoreNode implements AutoCloseable {
                     })
                     .addService(new RaftPeerService(driver, snapshots))
                     .addService(ServerInterceptors.intercept(
-                            new KvService(driver, stateMachine, route, executor, config.requestTimeout()),
+                            new KvService(driver, stateMachine, route, executor,
+                                    new Deadlines(config.requestTimeout(), scheduler), config.requestTimeout()),
                             Forwarding.serverInterceptor()))
                     .addService(ServerInterceptors.intercept(
                             new ClusterService(driver, stateMachine, route, this::addressOf, scheduler, executor,

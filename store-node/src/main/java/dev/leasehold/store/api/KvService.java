@@ -40,14 +40,16 @@ public final class KvService extends KVGrpc.KVImplBase {
     private final StateMachine stateMachine;
     private final LeaderRoute route;
     private final Executor executor;
+    private final Deadlines deadlines;
     private final long timeoutMillis;
 
     public KvService(RaftDriver driver, StateMachine stateMachine, LeaderRoute route, Executor executor,
-                     Duration timeout) {
+                     Deadlines deadlines, Duration timeout) {
         this.driver = driver;
         this.stateMachine = stateMachine;
         this.route = route;
         this.executor = executor;
+        this.deadlines = deadlines;
         this.timeoutMillis = timeout.toMillis();
     }
 
@@ -98,7 +100,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         }
         CompletableFuture<?> ready = consistency == Consistency.SERIALIZABLE
                 ? CompletableFuture.completedFuture(null)
-                : driver.readBarrier().orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+                : deadlines.watch(driver.readBarrier());
         ready.thenApplyAsync(ignored -> answer.get(), executor).whenComplete((value, error) -> {
             if (error != null) {
                 Replies.fail(observer, error);
@@ -121,7 +123,7 @@ public final class KvService extends KVGrpc.KVImplBase {
             forward(observer, forward);
             return;
         }
-        driver.propose(command.toByteArray()).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        deadlines.watch(driver.propose(command.toByteArray()))
                 .whenComplete((result, error) -> {
                     Throwable cause = error == null ? null : Replies.cause(error);
                     if (cause instanceof NotLeaderException) {
