@@ -3,6 +3,7 @@ package dev.leasehold.store.api;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.leasehold.api.command.v1.Command;
+import dev.leasehold.api.command.v1.Refusal;
 import dev.leasehold.api.v1.DeleteRequest;
 import dev.leasehold.api.v1.DeleteResponse;
 import dev.leasehold.api.v1.GetRequest;
@@ -131,7 +132,12 @@ public final class KvService extends KVGrpc.KVImplBase {
                     } else if (cause != null) {
                         Replies.fail(observer, cause);
                     } else {
-                        Replies.reply(observer, stamp(type.cast(result.response().orElseThrow())));
+                        Message response = result.response().orElseThrow();
+                        if (response instanceof Refusal refusal) {
+                            Replies.fail(observer, Replies.refused(refusal)); // a stale fence
+                        } else {
+                            Replies.reply(observer, stamp(type.cast(response)));
+                        }
                     }
                 });
     }

@@ -1,5 +1,6 @@
 package dev.leasehold.store.api;
 
+import dev.leasehold.api.command.v1.Refusal;
 import dev.leasehold.store.NotLeaderException;
 import dev.leasehold.store.StoreException;
 import io.grpc.Status;
@@ -22,6 +23,11 @@ final class Replies {
 
     static void fail(StreamObserver<?> observer, Throwable error) {
         observer.onError(statusOf(error).asRuntimeException());
+    }
+
+    /** The failure to answer with when the state machine refused a command. */
+    static StoreException refused(Refusal refusal) {
+        return new StoreException(Status.fromCodeValue(refusal.getCode()).getCode(), refusal.getMessage());
     }
 
     /** The failure itself, out of the wrappers that futures put around it. */

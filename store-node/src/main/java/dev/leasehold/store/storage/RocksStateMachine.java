@@ -4,7 +4,9 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.leasehold.api.command.v1.Command;
+import dev.leasehold.api.command.v1.Refusal;
 import dev.leasehold.api.command.v1.SetMemberAddress;
+import dev.leasehold.api.v1.Fence;
 import dev.leasehold.api.v1.KeyValue;
 import dev.leasehold.api.v1.RangeResponse;
 import dev.leasehold.api.v1.ResponseHeader;
@@ -30,6 +32,8 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.rocksdb.Checkpoint;
@@ -69,7 +73,8 @@ public final class RocksStateMachine implements StateMachine {
     static final String DATABASE_DIR = "db";
     static final String INCOMING_DIR = "db.incoming";
     static final String PREVIOUS_DIR = "db.old";
-    static final RocksDatabase.Layout LAYOUT = new RocksDatabase.Layout("state-machine", 1, List.of(KV),
+    static final RocksDatabase.Layout LAYOUT = new RocksDatabase.Layout("state-machine", 1,
+            List.of(KV, Coordination.FAMILY),
             WALRecoveryMode.PointInTimeRecovery, true);
 
     /** The most keys one {@link #range} returns, also what a limit of 0 means. */
@@ -84,8 +89,8 @@ public final class RocksStateMachine implements StateMachine {
     private static final Comparator<ByteString> BYTE_ORDER = ByteString.unsignedLexicographicalComparator();
 
     /** What the last apply left; published whole so that a reader never mixes two batches. */
-    private record AppliedState(long index, long revision, Membership membership, Map<Long, String> addresses) {
-        static final AppliedState EMPTY = new AppliedState(0, 0, Membership.EMPTY, Map.of());
+    private record AppliedState(long index, long revision, Membership membership, Map<Long, String> addresses,
+                                Coordination coordination) {
     }
 
     private final Path home;
@@ -93,6 +98,7 @@ public final class RocksStateMachine implements StateMachine {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private RocksDatabase database;
     private volatile AppliedState applied;
+    private volatile Consumer<List<Coordination.Event>> listener = events -> { };
 
     private RocksStateMachine(Path home, RocksDatabase database, AppliedState applied) {
         this.home = home;
@@ -154,6 +160,16 @@ public final class RocksStateMachine implements StateMachine {
         return applied.membership();
     }
 
+    @Override
+    public Coordination coordination() {
+        return applied.coordination();
+    }
+
+    @Override
+    public void onCoordinationEvents(Consumer<List<Coordination.Event>> listener) {
+        this.listener = listener;
+    }
+
     /** In id order; an immutable copy. */
     @Override
     public Map<Long, String> memberAddresses() {
@@ -169,88 +185,118 @@ public final class RocksStateMachine implements StateMachine {
      */
     @Override
     public synchronized List<ApplyResult> apply(List<Entry> entries) {
+        List<ApplyResult> results;
+        List<Coordination.Event> events;
         Lock lock = lifecycle.readLock();
         lock.lock();
         try {
             RocksDatabase db = requireOpen();
-            AppliedState before = applied;
-            try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
-                 ReadOptions reads = new ReadOptions()) {
-                BatchRows rows = new BatchRows(db, batch, reads);
-                KeyValueTable table = new KeyValueTable(rows, before.revision());
-                long index = before.index();
-                Membership membership = before.membership();
-                SortedMap<Long, String> addresses = new TreeMap<>(before.addresses());
-                List<ApplyResult> results = new ArrayList<>();
-                for (Entry entry : entries) {
-                    if (entry.index() <= index) {
-                        continue; // replayed after a restart: already in the state
-                    }
-                    if (entry.index() != index + 1) {
-                        throw new IllegalStateException("cannot apply " + entry + ": the state machine has applied "
-                                + "up to " + index + " and entries must follow without gaps");
-                    }
-                    Optional<Message> response = Optional.empty();
-                    try {
-                        switch (entry.type()) {
-                            case CONFIG -> {
-                                membership = Membership.decode(entry.data());
-                                batch.put(db.meta(), MEMBERSHIP_KEY, entry.data());
-                            }
-                            case NORMAL -> {
-                                if (entry.data().length > 0) {
-                                    response = applyCommand(Command.parseFrom(entry.data()), table, batch, db,
-                                            addresses);
-                                }
-                            }
-                        }
-                    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-                        throw new IllegalStateException("cannot apply " + entry + " (term " + entry.term() + "): "
-                                + e.getMessage(), e);
-                    }
-                    index = entry.index();
-                    results.add(new ApplyResult(entry.index(), entry.term(), response));
-                }
-                if (results.isEmpty()) {
-                    return List.of();
-                }
-                batch.put(db.meta(), APPLIED_INDEX_KEY, encodeLong(index));
-                batch.put(db.meta(), REVISION_KEY, encodeLong(table.revision()));
-                db.db().write(db.bufferedWrites(), batch);
-                applied = new AppliedState(index, table.revision(), membership,
-                        Collections.unmodifiableSortedMap(addresses));
-                return results;
-            } catch (RocksDBException e) {
-                throw db.failure("applying entries after " + before.index(), e);
+            Coordination coordination = applied.coordination();
+            synchronized (coordination) { // readers of sessions and locks see whole batches
+                results = applyBatch(db, coordination, entries);
+                events = coordination.drainEvents();
             }
         } finally {
             lock.unlock();
         }
+        if (!events.isEmpty()) {
+            listener.accept(events);
+        }
+        return results;
     }
 
-    private static Optional<Message> applyCommand(Command command, KeyValueTable table, WriteBatchWithIndex batch,
-                                                  RocksDatabase db, SortedMap<Long, String> addresses)
-            throws RocksDBException {
-        return switch (command.getCommandCase()) {
-            case PUT -> Optional.of(table.put(command.getPut()));
-            case DELETE -> Optional.of(table.delete(command.getDelete()));
-            case TXN -> Optional.of(table.txn(command.getTxn()));
+    private List<ApplyResult> applyBatch(RocksDatabase db, Coordination coordination, List<Entry> entries) {
+        AppliedState before = applied;
+        try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+             ReadOptions reads = new ReadOptions()) {
+            BatchRows rows = new BatchRows(db, batch, reads);
+            KeyValueTable table = new KeyValueTable(rows, before.revision());
+            long index = before.index();
+            Membership membership = before.membership();
+            SortedMap<Long, String> addresses = new TreeMap<>(before.addresses());
+            List<ApplyResult> results = new ArrayList<>();
+            for (Entry entry : entries) {
+                if (entry.index() <= index) {
+                    continue; // replayed after a restart: already in the state
+                }
+                if (entry.index() != index + 1) {
+                    throw new IllegalStateException("cannot apply " + entry + ": the state machine has applied "
+                            + "up to " + index + " and entries must follow without gaps");
+                }
+                Optional<Message> response = Optional.empty();
+                try {
+                    switch (entry.type()) {
+                        case CONFIG -> {
+                            membership = Membership.decode(entry.data());
+                            batch.put(db.meta(), MEMBERSHIP_KEY, entry.data());
+                        }
+                        case NORMAL -> {
+                            if (entry.data().length > 0) {
+                                response = applyCommand(entry.index(), Command.parseFrom(entry.data()), table,
+                                        coordination, rows, addresses);
+                            }
+                        }
+                    }
+                } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+                    throw new IllegalStateException("cannot apply " + entry + " (term " + entry.term() + "): "
+                            + e.getMessage(), e);
+                }
+                index = entry.index();
+                results.add(new ApplyResult(entry.index(), entry.term(), response));
+            }
+            if (results.isEmpty()) {
+                return List.of();
+            }
+            batch.put(db.meta(), APPLIED_INDEX_KEY, encodeLong(index));
+            batch.put(db.meta(), REVISION_KEY, encodeLong(table.revision()));
+            db.db().write(db.bufferedWrites(), batch);
+            applied = new AppliedState(index, table.revision(), membership,
+                    Collections.unmodifiableSortedMap(addresses), coordination);
+            return results;
+        } catch (RocksDBException e) {
+            throw db.failure("applying entries after " + before.index(), e);
+        }
+    }
+
+    private static Optional<Message> applyCommand(long index, Command command, KeyValueTable table,
+                                                  Coordination coordination, BatchRows rows,
+                                                  SortedMap<Long, String> addresses) {
+        return Optional.ofNullable(switch (command.getCommandCase()) {
+            case PUT -> fenced(coordination, command.getPut().getFence(), () -> table.put(command.getPut()));
+            case DELETE -> fenced(coordination, command.getDelete().getFence(),
+                    () -> table.delete(command.getDelete()));
+            case TXN -> fenced(coordination, command.getTxn().getFence(), () -> table.txn(command.getTxn()));
             case MEMBER_ADDRESS -> {
                 SetMemberAddress address = command.getMemberAddress();
-                byte[] key = addressKey(address.getId());
                 if (address.getAddress().isEmpty()) {
                     addresses.remove(address.getId());
-                    batch.delete(db.meta(), key);
+                    rows.deleteMeta(addressKey(address.getId()));
                 } else {
                     addresses.put(address.getId(), address.getAddress());
-                    batch.put(db.meta(), key, address.getAddress().getBytes(StandardCharsets.UTF_8));
+                    rows.putMeta(addressKey(address.getId()), address.getAddress().getBytes(StandardCharsets.UTF_8));
                 }
-                yield Optional.empty();
+                yield null;
             }
+            case GRANT_SESSION -> coordination.grant(index, command.getGrantSession(), rows);
+            case REVOKE_SESSION -> coordination.revoke(index, command.getRevokeSession().getSessionId(), rows);
+            case EXPIRE_SESSION -> {
+                coordination.expire(index, command.getExpireSession().getSessionId(), rows);
+                yield null;
+            }
+            case DRAIN_SESSION -> coordination.drain(command.getDrainSession().getSessionId(), rows);
+            case ACQUIRE -> coordination.acquire(index, command.getAcquire(), rows);
+            case CANCEL_ACQUIRE -> coordination.cancel(command.getCancelAcquire(), rows);
+            case RELEASE -> coordination.release(index, command.getRelease(), rows);
             case COMMAND_NOT_SET -> throw new IllegalArgumentException(
                     "the command is of a kind this build does not know (fields " + command.getUnknownFields()
                             .asMap().keySet() + ")");
-        };
+        });
+    }
+
+    /** Runs a KV write only when its fence (if any) holds; a stale fence changes nothing, not even the revision. */
+    private static Message fenced(Coordination coordination, Fence fence, Supplier<Message> write) {
+        Refusal refusal = coordination.checkFence(fence);
+        return refusal != null ? refusal : write.get();
     }
 
     @Override
@@ -414,6 +460,7 @@ public final class RocksStateMachine implements StateMachine {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot delete the replaced state in " + previous + "; the next start will", e);
         }
+        listener.accept(List.of(new Coordination.Event.Reset()));
         return applied.index();
     }
 
@@ -445,7 +492,7 @@ public final class RocksStateMachine implements StateMachine {
                         : "an applied index but no revision"));
             }
             if (index == null) {
-                return AppliedState.EMPTY;
+                return new AppliedState(0, 0, Membership.EMPTY, Map.of(), loadCoordination(db));
             }
             byte[] membership = db.db().get(db.meta(), MEMBERSHIP_KEY);
             Membership decoded;
@@ -455,10 +502,25 @@ public final class RocksStateMachine implements StateMachine {
                 throw db.corrupted("the stored membership is damaged: " + e.getMessage());
             }
             return new AppliedState(decodeLong(db, "applied index", index), decodeLong(db, "revision", revision),
-                    decoded, loadAddresses(db));
+                    decoded, loadAddresses(db), loadCoordination(db));
         } catch (RocksDBException e) {
             throw db.failure("loading the state machine", e);
         }
+    }
+
+    private static Coordination loadCoordination(RocksDatabase db) throws RocksDBException {
+        Coordination coordination = new Coordination();
+        try (RocksIterator it = db.db().newIterator(db.family(Coordination.FAMILY))) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                try {
+                    coordination.load(it.key(), it.value());
+                } catch (InvalidProtocolBufferException | RuntimeException e) {
+                    throw db.corrupted("a session or lock record is damaged: " + e.getMessage());
+                }
+            }
+            it.status();
+        }
+        return coordination;
     }
 
     private static Map<Long, String> loadAddresses(RocksDatabase db) throws RocksDBException {
@@ -616,7 +678,42 @@ public final class RocksStateMachine implements StateMachine {
 
     /** The keys as one apply batch sees them: its own writes over the database. */
     private record BatchRows(RocksDatabase db, WriteBatchWithIndex batch, ReadOptions reads)
-            implements KeyValueTable.Rows {
+            implements KeyValueTable.Rows, Coordination.Writes {
+
+        /** A session or lock record. */
+        @Override
+        public void put(byte[] key, byte[] value) {
+            try {
+                batch.put(db.family(Coordination.FAMILY), key, value);
+            } catch (RocksDBException e) {
+                throw db.failure("adding a session or lock record to the apply batch", e);
+            }
+        }
+
+        @Override
+        public void delete(byte[] key) {
+            try {
+                batch.delete(db.family(Coordination.FAMILY), key);
+            } catch (RocksDBException e) {
+                throw db.failure("removing a session or lock record in the apply batch", e);
+            }
+        }
+
+        void putMeta(byte[] key, byte[] value) {
+            try {
+                batch.put(db.meta(), key, value);
+            } catch (RocksDBException e) {
+                throw db.failure("adding a member address to the apply batch", e);
+            }
+        }
+
+        void deleteMeta(byte[] key) {
+            try {
+                batch.delete(db.meta(), key);
+            } catch (RocksDBException e) {
+                throw db.failure("removing a member address in the apply batch", e);
+            }
+        }
 
         @Override
         public Optional<KeyValue> get(ByteString key) {

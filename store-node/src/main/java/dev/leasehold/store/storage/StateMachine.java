@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The replicated state of a store node: the key-value data with revisions, the membership and member addresses,
@@ -29,6 +30,18 @@ public interface StateMachine extends AutoCloseable {
 
     /** The membership as of {@link #appliedIndex()}. */
     Membership membership();
+
+    /**
+     * Sessions and locks as of {@link #appliedIndex()}. Read them through its public methods, which see the state
+     * between two apply batches; after a {@link #restore} this returns another object.
+     */
+    Coordination coordination();
+
+    /**
+     * Where to report grants to queued waiters, ended sessions and restores: called on the applying thread after
+     * the batch that caused them is written, before {@link #apply} returns.
+     */
+    void onCoordinationEvents(Consumer<List<Coordination.Event>> listener);
 
     /** The gRPC address of each member that has one recorded. */
     Map<Long, String> memberAddresses();
