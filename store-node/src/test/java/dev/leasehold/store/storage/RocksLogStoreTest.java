@@ -469,7 +469,7 @@ class RocksLogStoreTest {
 
         assertThatThrownBy(() -> RocksLogStore.open(dir.resolve(RocksStateMachine.DATABASE_DIR)))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("[kv]");
+                .hasMessageContaining("[coordination, kv]");
     }
 
     @Test
