@@ -6,6 +6,7 @@ import dev.leasehold.raft.RaftConfig;
 import dev.leasehold.raft.RaftNode;
 import dev.leasehold.store.api.ClusterService;
 import dev.leasehold.store.api.Deadlines;
+import dev.leasehold.store.api.Requests;
 import dev.leasehold.store.api.Forwarding;
 import dev.leasehold.store.api.KvService;
 import dev.leasehold.store.api.LeaderRoute;
@@ -86,6 +87,8 @@ public final class StoreNode implements AutoCloseable {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "node-" + config.id() + "-timer"));
             this.executor = Executors.newFixedThreadPool(4, r -> daemon(r, "node-" + config.id() + "-requests"));
             LeaderRoute route = new LeaderRoute(driver, this::addressOf, forwarding);
+            Requests requests = new Requests(driver, route, executor, new Deadlines(config.requestTimeout(), scheduler),
+                    config.requestTimeout());
             Duration electionTimeout = config.tick().multipliedBy(config.electionTicks());
             health.setStatus("", ServingStatus.NOT_SERVING);
             this.server = NettyServerBuilder.forAddress(config.listen())
@@ -104,8 +107,7 @@ public final class StoreNode implements AutoCloseable {
                     })
                     .addService(new RaftPeerService(driver, snapshots))
                     .addService(ServerInterceptors.intercept(
-                            new KvService(driver, stateMachine, route, executor,
-                                    new Deadlines(config.requestTimeout(), scheduler), config.requestTimeout()),
+                            new KvService(stateMachine, requests),
                             Forwarding.serverInterceptor()))
                     .addService(ServerInterceptors.intercept(
                             new ClusterService(driver, stateMachine, route, this::addressOf, scheduler, executor,
