@@ -9,6 +9,9 @@ import dev.leasehold.store.api.Deadlines;
 import dev.leasehold.store.api.Requests;
 import dev.leasehold.store.api.Forwarding;
 import dev.leasehold.store.api.KvService;
+import dev.leasehold.store.api.LockService;
+import dev.leasehold.store.api.SessionService;
+import dev.leasehold.store.session.SessionKeeper;
 import dev.leasehold.store.api.LeaderRoute;
 import dev.leasehold.store.metrics.NodeMetrics;
 import dev.leasehold.store.storage.LogStore;
@@ -60,6 +63,7 @@ public final class StoreNode implements AutoCloseable {
     private final ExecutorService executor;
     private final Server server;
     private final long commitAtStart;
+    private final SessionKeeper keeper;
     private volatile boolean closed;
 
     private StoreNode(NodeConfig config, Consumer<Throwable> onFatal) throws IOException {
@@ -89,6 +93,9 @@ public final class StoreNode implements AutoCloseable {
             LeaderRoute route = new LeaderRoute(driver, this::addressOf, forwarding);
             Requests requests = new Requests(driver, route, executor, new Deadlines(config.requestTimeout(), scheduler),
                     config.requestTimeout());
+            this.keeper = new SessionKeeper(driver, stateMachine, System::nanoTime);
+            LockService locks = new LockService(stateMachine, requests);
+            stateMachine.onCoordinationEvents(locks::onEvents);
             Duration electionTimeout = config.tick().multipliedBy(config.electionTicks());
             health.setStatus("", ServingStatus.NOT_SERVING);
             this.server = NettyServerBuilder.forAddress(config.listen())
@@ -109,6 +116,9 @@ public final class StoreNode implements AutoCloseable {
                     .addService(ServerInterceptors.intercept(
                             new KvService(stateMachine, requests),
                             Forwarding.serverInterceptor()))
+                    .addService(ServerInterceptors.intercept(new SessionService(stateMachine, requests, keeper),
+                            Forwarding.serverInterceptor()))
+                    .addService(ServerInterceptors.intercept(locks, Forwarding.serverInterceptor()))
                     .addService(ServerInterceptors.intercept(
                             new ClusterService(driver, stateMachine, route, this::addressOf, scheduler, executor,
                                     config.requestTimeout(), electionTimeout),
@@ -141,6 +151,7 @@ public final class StoreNode implements AutoCloseable {
         node.driver.start();
         long period = config.tick().toMillis();
         node.scheduler.scheduleAtFixedRate(node::updateHealth, period, period, TimeUnit.MILLISECONDS);
+        node.scheduler.scheduleAtFixedRate(node.keeper::tick, period, period, TimeUnit.MILLISECONDS);
         LOG.info("node " + config.id() + " serving on " + config.listen() + " (data " + config.dataDir() + ")");
         return node;
     }

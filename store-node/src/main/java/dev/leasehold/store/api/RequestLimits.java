@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
 import dev.leasehold.api.v1.Compare;
 import dev.leasehold.api.v1.DeleteRequest;
+import dev.leasehold.api.v1.Fence;
 import dev.leasehold.api.v1.GetRequest;
 import dev.leasehold.api.v1.PutRequest;
 import dev.leasehold.api.v1.RangeRequest;
@@ -20,6 +21,9 @@ public final class RequestLimits {
     public static final int MAX_REQUEST_BYTES = 2 * 1024 * 1024;
     public static final int MAX_RANGE_LIMIT = 10_000;
     public static final int MAX_TXN_OPS = 1_000;
+    public static final int MAX_LOCK_NAME_BYTES = 1024;
+    public static final long MIN_TTL_MILLIS = 1_000;
+    public static final long MAX_TTL_MILLIS = 300_000;
 
     private RequestLimits() {
     }
@@ -27,6 +31,49 @@ public final class RequestLimits {
     public static void check(PutRequest r) {
         request(r);
         checkPut(r, "");
+        fence(r.hasFence() ? r.getFence() : null);
+    }
+
+    /** A session's time to live. */
+    public static void ttl(long ttlMillis) {
+        if (ttlMillis < MIN_TTL_MILLIS || ttlMillis > MAX_TTL_MILLIS) {
+            throw invalid("ttl_millis must be between " + MIN_TTL_MILLIS + " and " + MAX_TTL_MILLIS + ", was "
+                    + ttlMillis);
+        }
+    }
+
+    public static void session(long sessionId) {
+        if (sessionId == 0) {
+            throw invalid("session_id must be set");
+        }
+    }
+
+    /** A lock request: the lock's name, the session, and (unless 0 is allowed) the invocation id. */
+    public static void lock(String name, long sessionId, long invocationId, boolean invocationRequired) {
+        lockName(name, "name");
+        session(sessionId);
+        if (invocationRequired && invocationId == 0) {
+            throw invalid("invocation_id must be set (unique per session, the same for a retry)");
+        }
+    }
+
+    public static void lockName(String name, String field) {
+        if (name.isEmpty()) {
+            throw invalid(field + " must not be empty");
+        }
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_LOCK_NAME_BYTES) {
+            throw invalid(field + " is " + bytes + " bytes; the limit is " + MAX_LOCK_NAME_BYTES);
+        }
+    }
+
+    private static void fence(Fence fence) {
+        if (fence != null) {
+            lockName(fence.getLock(), "fence.lock");
+            if (fence.getToken() == 0) {
+                throw invalid("fence.token must be set");
+            }
+        }
     }
 
     public static void check(GetRequest r) {
@@ -37,6 +84,7 @@ public final class RequestLimits {
     public static void check(DeleteRequest r) {
         request(r);
         key(r.getKey(), "key");
+        fence(r.hasFence() ? r.getFence() : null);
     }
 
     public static void check(RangeRequest r) {
@@ -54,6 +102,7 @@ public final class RequestLimits {
 
     public static void check(TxnRequest r) {
         request(r);
+        fence(r.hasFence() ? r.getFence() : null);
         if (r.getSuccessCount() + r.getFailureCount() + r.getCompareCount() > MAX_TXN_OPS) {
             throw invalid("a txn may hold at most " + MAX_TXN_OPS + " compares and operations");
         }

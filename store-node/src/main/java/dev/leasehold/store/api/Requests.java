@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -59,6 +60,13 @@ public final class Requests {
      */
     <T extends Message> void write(Runnable validate, Command command, Class<T> type, StreamObserver<T> observer,
                                    BiConsumer<Channel, StreamObserver<T>> forward) {
+        write(validate, command, type, response -> response, observer, forward);
+    }
+
+    /** As above, with the state machine's answer turned into the API's by {@code translate}. */
+    <R extends Message, T extends Message> void write(Runnable validate, Command command, Class<R> type,
+                                                      Function<R, T> translate, StreamObserver<T> observer,
+                                                      BiConsumer<Channel, StreamObserver<T>> forward) {
         if (!validated(validate, observer)) {
             return;
         }
@@ -73,7 +81,7 @@ public final class Requests {
             } else if (cause != null) {
                 Replies.fail(observer, cause);
             } else {
-                Replies.reply(observer, stamp(type.cast(response)));
+                Replies.reply(observer, stamp(translate.apply(type.cast(response))));
             }
         });
     }
@@ -107,6 +115,15 @@ public final class Requests {
                 Replies.reply(observer, value);
             }
         });
+    }
+
+    /** Calls {@code call} with a channel to the leader, with no deadline but the caller's own. */
+    <T> void forwardWithoutTimeout(StreamObserver<T> observer, BiConsumer<Channel, StreamObserver<T>> call) {
+        try {
+            call.accept(route.leaderChannel(), observer);
+        } catch (StoreException e) {
+            Replies.fail(observer, e);
+        }
     }
 
     /** Calls {@code call} with a channel to the leader whose calls have this node's request timeout. */

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -67,6 +68,14 @@ public final class SessionKeeper {
 
     /** Called every Raft tick: follows leadership and proposes the expiry of sessions whose time ran out. */
     public void tick() {
+        try {
+            followAndExpire();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "checking session clocks failed; trying again at the next tick", e);
+        }
+    }
+
+    private void followAndExpire() {
         RaftStatus status = driver.status();
         long now = nanoClock.getAsLong();
         List<SessionRecord> live = stateMachine.coordination().sessions();
