@@ -120,8 +120,7 @@ public final class StoreNode implements AutoCloseable {
                             Forwarding.serverInterceptor()))
                     .addService(ServerInterceptors.intercept(locks, Forwarding.serverInterceptor()))
                     .addService(ServerInterceptors.intercept(
-                            new ClusterService(driver, stateMachine, route, this::addressOf, scheduler, executor,
-                                    config.requestTimeout(), electionTimeout),
+                            new ClusterService(stateMachine, requests, this::addressOf, scheduler, electionTimeout),
                             Forwarding.serverInterceptor()))
                     .addService(health.getHealthService())
                     .build();

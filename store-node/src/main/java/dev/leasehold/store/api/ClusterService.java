@@ -21,11 +21,11 @@ import dev.leasehold.store.NotLeaderException;
 import dev.leasehold.store.RaftDriver;
 import dev.leasehold.store.StoreException;
 import dev.leasehold.store.storage.StateMachine;
+import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -36,23 +36,18 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     private final RaftDriver driver;
     private final StateMachine stateMachine;
-    private final LeaderRoute route;
+    private final Requests requests;
     private final LongFunction<Optional<String>> addressOf;
     private final ScheduledExecutorService scheduler;
-    private final Executor executor;
-    private final long timeoutMillis;
     private final long transferWaitMillis;
 
-    public ClusterService(RaftDriver driver, StateMachine stateMachine, LeaderRoute route,
-                          LongFunction<Optional<String>> addressOf, ScheduledExecutorService scheduler,
-                          Executor executor, Duration timeout, Duration electionTimeout) {
-        this.driver = driver;
+    public ClusterService(StateMachine stateMachine, Requests requests, LongFunction<Optional<String>> addressOf,
+                          ScheduledExecutorService scheduler, Duration electionTimeout) {
+        this.driver = requests.driver();
         this.stateMachine = stateMachine;
-        this.route = route;
+        this.requests = requests;
         this.addressOf = addressOf;
         this.scheduler = scheduler;
-        this.executor = executor;
-        this.timeoutMillis = timeout.toMillis();
         this.transferWaitMillis = 3 * electionTimeout.toMillis();
     }
 
@@ -80,8 +75,8 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                     "address must be host:port, was '" + request.getAddress() + "'"));
             return;
         }
-        if (!route.leadsNow()) {
-            forward(observer, (stub, relay) -> stub.addLearner(request, relay));
+        if (!requests.leadsNow()) {
+            requests.forward(observer, (channel, relay) -> ClusterGrpc.newStub(channel).addLearner(request, relay));
             return;
         }
         Membership current = driver.status().membership();
@@ -97,27 +92,27 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 .thenCompose(ignored -> driver.proposeConfChange(
                         new ConfChange(ConfChangeType.ADD_LEARNER, request.getId())))
                 .thenApply(ignored -> membershipResponse());
-        complete(done, observer, (stub, relay) -> stub.addLearner(request, relay));
+        complete(done, observer, (channel, relay) -> ClusterGrpc.newStub(channel).addLearner(request, relay));
     }
 
     @Override
     public void promote(PromoteRequest request, StreamObserver<MembershipResponse> observer) {
         change(new ConfChange(ConfChangeType.PROMOTE, request.getId()), observer,
-                (stub, relay) -> stub.promote(request, relay));
+                (channel, relay) -> ClusterGrpc.newStub(channel).promote(request, relay));
     }
 
     @Override
     public void removeMember(RemoveMemberRequest request, StreamObserver<MembershipResponse> observer) {
         change(new ConfChange(ConfChangeType.REMOVE, request.getId()), observer,
-                (stub, relay) -> stub.removeMember(request, relay));
+                (channel, relay) -> ClusterGrpc.newStub(channel).removeMember(request, relay));
     }
 
     @Override
     public void transferLeadership(TransferLeadershipRequest request,
                                    StreamObserver<TransferLeadershipResponse> observer) {
         long target = request.getTarget();
-        if (!route.leadsNow()) {
-            forward(observer, (stub, relay) -> stub.transferLeadership(request, relay));
+        if (!requests.leadsNow()) {
+            requests.forward(observer, (channel, relay) -> ClusterGrpc.newStub(channel).transferLeadership(request, relay));
             return;
         }
         if (target == driver.id()) {
@@ -149,35 +144,26 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     }
 
     private void change(ConfChange change, StreamObserver<MembershipResponse> observer,
-                        BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<MembershipResponse>> forward) {
-        if (!route.leadsNow()) {
-            forward(observer, forward);
+                        BiConsumer<Channel, StreamObserver<MembershipResponse>> forward) {
+        if (!requests.leadsNow()) {
+            requests.forward(observer, forward);
             return;
         }
         complete(driver.proposeConfChange(change).thenApply(ignored -> membershipResponse()), observer, forward);
     }
 
     private void complete(CompletableFuture<MembershipResponse> done, StreamObserver<MembershipResponse> observer,
-                          BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<MembershipResponse>> forward) {
-        done.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((response, error) -> {
+                          BiConsumer<Channel, StreamObserver<MembershipResponse>> forward) {
+        requests.watch(done).whenComplete((response, error) -> {
             Throwable cause = error == null ? null : Replies.cause(error);
             if (cause instanceof NotLeaderException) {
-                forward(observer, forward);
+                requests.forward(observer, forward);
             } else if (cause != null) {
                 Replies.fail(observer, cause);
             } else {
                 Replies.reply(observer, response);
             }
-        }, executor);
-    }
-
-    private <T> void forward(StreamObserver<T> observer, BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<T>> call) {
-        try {
-            call.accept(ClusterGrpc.newStub(route.leaderChannel()).withDeadlineAfter(timeoutMillis,
-                    TimeUnit.MILLISECONDS), observer);
-        } catch (StoreException e) {
-            Replies.fail(observer, e);
-        }
+        });
     }
 
     private MembershipResponse membershipResponse() {

@@ -9,6 +9,7 @@ import dev.leasehold.api.v1.AcquireEvent;
 import dev.leasehold.api.v1.AcquireRequest;
 import dev.leasehold.api.v1.CancelAcquireRequest;
 import dev.leasehold.api.v1.CancelAcquireResponse;
+import dev.leasehold.api.v1.Consistency;
 import dev.leasehold.api.v1.DescribeLockRequest;
 import dev.leasehold.api.v1.DescribeLockResponse;
 import dev.leasehold.api.v1.LockGranted;
@@ -241,7 +242,7 @@ public final class LockService extends LockGrpc.LockImplBase {
     @Override
     public void validateFence(ValidateFenceRequest request, StreamObserver<ValidateFenceResponse> observer) {
         requests.read(() -> RequestLimits.lockName(request.getName(), "name"),
-                dev.leasehold.api.v1.Consistency.LINEARIZABLE, observer,
+                Consistency.LINEARIZABLE, observer,
                 () -> ValidateFenceResponse.newBuilder().setHeader(requests.header(stateMachine.revision()))
                         .setValid(stateMachine.coordination().validates(request.getName(), request.getToken()))
                         .build());

@@ -11,6 +11,7 @@ import dev.leasehold.api.v1.RangeRequest;
 import dev.leasehold.api.v1.TxnOp;
 import dev.leasehold.api.v1.TxnRequest;
 import dev.leasehold.store.StoreException;
+import dev.leasehold.store.storage.Coordination;
 import java.util.List;
 
 /** The size limits of the public API; a request over one is refused with a message naming the field. */
@@ -22,8 +23,8 @@ public final class RequestLimits {
     public static final int MAX_RANGE_LIMIT = 10_000;
     public static final int MAX_TXN_OPS = 1_000;
     public static final int MAX_LOCK_NAME_BYTES = 1024;
-    public static final long MIN_TTL_MILLIS = 1_000;
-    public static final long MAX_TTL_MILLIS = 300_000;
+    public static final long MIN_TTL_MILLIS = Coordination.MIN_TTL_MILLIS;
+    public static final long MAX_TTL_MILLIS = Coordination.MAX_TTL_MILLIS;
 
     private RequestLimits() {
     }

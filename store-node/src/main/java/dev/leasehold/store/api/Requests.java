@@ -35,14 +35,23 @@ public final class Requests {
     private final LeaderRoute route;
     private final Executor executor;
     private final Deadlines deadlines;
-    private final long timeoutMillis;
+    /** Gives a call without a deadline this node's request timeout. */
+    private final ClientInterceptor requestTimeout;
 
     public Requests(RaftDriver driver, LeaderRoute route, Executor executor, Deadlines deadlines, Duration timeout) {
         this.driver = driver;
         this.route = route;
         this.executor = executor;
         this.deadlines = deadlines;
-        this.timeoutMillis = timeout.toMillis();
+        long timeoutMillis = timeout.toMillis();
+        this.requestTimeout = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                         Channel next) {
+                return next.newCall(method, options.getDeadline() != null ? options
+                        : options.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
+            }
+        };
     }
 
     RaftDriver driver() {
@@ -91,7 +100,7 @@ public final class Requests {
      * {@link NotLeaderException} when this node does not lead.
      */
     CompletableFuture<Message> propose(Command command) {
-        return deadlines.watch(driver.propose(command.toByteArray())).thenApply(result -> {
+        return watch(driver.propose(command.toByteArray())).thenApply(result -> {
             Message response = result.response().orElseThrow();
             if (response instanceof Refusal refusal) {
                 throw Replies.refused(refusal);
@@ -107,7 +116,7 @@ public final class Requests {
         }
         CompletableFuture<?> ready = consistency == Consistency.SERIALIZABLE
                 ? CompletableFuture.completedFuture(null)
-                : deadlines.watch(driver.readBarrier());
+                : watch(driver.readBarrier());
         ready.thenApplyAsync(ignored -> answer.get(), executor).whenComplete((value, error) -> {
             if (error != null) {
                 Replies.fail(observer, error);
@@ -115,6 +124,11 @@ public final class Requests {
                 Replies.reply(observer, value);
             }
         });
+    }
+
+    /** Fails {@code future} with a timeout unless it completes within this node's request timeout. */
+    <T> CompletableFuture<T> watch(CompletableFuture<T> future) {
+        return deadlines.watch(future);
     }
 
     /** Calls {@code call} with a channel to the leader, with no deadline but the caller's own. */
@@ -128,18 +142,8 @@ public final class Requests {
 
     /** Calls {@code call} with a channel to the leader whose calls have this node's request timeout. */
     <T> void forward(StreamObserver<T> observer, BiConsumer<Channel, StreamObserver<T>> call) {
-        try {
-            call.accept(ClientInterceptors.intercept(route.leaderChannel(), new ClientInterceptor() {
-                @Override
-                public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
-                                                             Channel next) {
-                    return next.newCall(method, options.getDeadline() != null ? options
-                            : options.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
-                }
-            }), observer);
-        } catch (StoreException e) {
-            Replies.fail(observer, e);
-        }
+        forwardWithoutTimeout(observer, (leader, relay) -> call.accept(
+                ClientInterceptors.intercept(leader, requestTimeout), relay));
     }
 
     ResponseHeader header(long revision) {

@@ -59,8 +59,9 @@ public final class Coordination {
     static final String FAMILY = "coordination";
     /** Invocations remembered per session; a retry of an older one is answered as unknown. */
     static final int INVOCATIONS_KEPT = 1024;
-    static final long MIN_TTL_MILLIS = 1_000;
-    static final long MAX_TTL_MILLIS = 300_000;
+    /** The shortest and longest session TTL; {@code RequestLimits} refuses others before they reach the log. */
+    public static final long MIN_TTL_MILLIS = 1_000;
+    public static final long MAX_TTL_MILLIS = 300_000;
 
     private static final byte SESSION = 's';
     private static final byte OWNER = 'o';
@@ -205,7 +206,7 @@ public final class Coordination {
         if (!sessions.containsKey(session)) {
             return notAlive(session);
         }
-        Optional<InvocationRecord> earlier = invocation(session, a.getInvocationId());
+        Optional<InvocationRecord> earlier = remembered(session, a.getInvocationId());
         if (earlier.isPresent()) {
             return repeatAcquire(a, earlier.get());
         }
@@ -267,7 +268,7 @@ public final class Coordination {
         if (!sessions.containsKey(session)) {
             return notAlive(session);
         }
-        Optional<InvocationRecord> earlier = invocation(session, c.getInvocationId());
+        Optional<InvocationRecord> earlier = remembered(session, c.getInvocationId());
         if (earlier.isEmpty() || earlier.get().getKind() != InvocationRecord.Kind.ACQUIRE
                 || !earlier.get().getLock().equals(c.getName())) {
             return CancelAcquireResponse.newBuilder().setCancelled(false).build();
@@ -293,7 +294,7 @@ public final class Coordination {
             return ReleaseResponse.newBuilder().setReleased(false).build(); // ending the session released it
         }
         Optional<InvocationRecord> earlier = r.getInvocationId() == 0 ? Optional.empty()
-                : invocation(session, r.getInvocationId());
+                : remembered(session, r.getInvocationId());
         if (earlier.isPresent()) {
             InvocationRecord first = earlier.get();
             if (first.getKind() != InvocationRecord.Kind.RELEASE || !first.getLock().equals(r.getName())) {
@@ -402,11 +403,6 @@ public final class Coordination {
 
     // ---------------------------------------------------------------- invocations
 
-    private Optional<InvocationRecord> invocation(long session, long id) {
-        TreeMap<Long, InvocationRecord> remembered = invocations.get(session);
-        return Optional.ofNullable(remembered == null ? null : remembered.get(id));
-    }
-
     private void remember(long session, long id, InvocationRecord record, Writes out) {
         TreeMap<Long, InvocationRecord> remembered = invocations.computeIfAbsent(session, s -> new TreeMap<>());
         remembered.put(id, record);
@@ -465,7 +461,8 @@ public final class Coordination {
 
     /** What the state machine remembers of an invocation, if anything. */
     public synchronized Optional<InvocationRecord> remembered(long session, long invocation) {
-        return invocation(session, invocation);
+        TreeMap<Long, InvocationRecord> remembered = invocations.get(session);
+        return Optional.ofNullable(remembered == null ? null : remembered.get(invocation));
     }
 
     // ---------------------------------------------------------------- encoding
