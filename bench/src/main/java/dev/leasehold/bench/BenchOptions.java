@@ -11,13 +11,19 @@ import java.util.regex.Pattern;
 /** The command line of {@link BenchMain}; every option has a default except the node class path. */
 record BenchOptions(Duration duration, Duration warmup, Duration leadIn, int keys, int valueBytes, int sequential,
                     int sequentialWarmup, int inFlight, Path runDir, String nodeClassPath, String etcd,
-                    String java, String nodeHeap, List<String> nodeJavaOpts, List<String> systems, Path out, String command) {
+                    String java, String nodeHeap, List<String> nodeJavaOpts, List<String> systems, List<String> workloads, Path out,
+                    String command) {
+
+    /** The workload groups of {@code --workloads}, in the order they run. */
+    static final List<String> GROUPS = List.of("kv", "locks");
 
     static final String USAGE = """
             usage: scripts/bench [options]
               --duration D          measured window of each throughput workload (default 10s)
-              --warmup D            per system, D of puts and D of gets (unmeasured) before anything is
-                                    measured, so that the JVMs have compiled their hot paths (default 60s)
+              --warmup D            per system and workload group, unmeasured, before anything is measured, so
+                                    that the JVMs have compiled their hot paths (default 60s): kv: D of puts
+                                    and D of gets; locks: D of lock cycles (half 16 clients on 16 locks, half
+                                    64 clients on one lock)
               --lead-in D           unmeasured load just before each throughput window (default 5s)
               --keys N              size of the key space (default 1000)
               --value-bytes N       size of every value (default 256)
@@ -25,6 +31,8 @@ record BenchOptions(Duration duration, Duration warmup, Duration leadIn, int key
               --sequential-warmup N unmeasured sequential puts before them (default 200)
               --in-flight N         outstanding requests of the throughput workloads (default 64)
               --systems LIST        leasehold,etcd (default both; one alone prints no ratio)
+              --workloads LIST      kv,locks (default both): kv = sequential put, put and get in flight;
+                                    locks = lock+unlock cycles (1 on 1 lock, 16 on 16 locks, 64 on one lock)
               --out FILE            also write the report (Markdown) to FILE
               --run-dir DIR         where data, logs and the PID list go (scripts/bench passes a new temp dir)
               --node-classpath CP   class path of store-node (scripts/bench passes it)
@@ -51,6 +59,7 @@ record BenchOptions(Duration duration, Duration warmup, Duration leadIn, int key
         String nodeHeap = "512m";
         List<String> nodeJavaOpts = List.of();
         List<String> systems = List.of("leasehold", "etcd");
+        List<String> workloads = GROUPS;
         Path out = null;
         String command = null;
         for (int i = 0; i < args.length; i++) {
@@ -89,18 +98,8 @@ record BenchOptions(Duration duration, Duration warmup, Duration leadIn, int key
                         : List.of(value.trim().split("\\s+"));
                 case "--out" -> out = Path.of(value);
                 case "--command" -> command = value;
-                case "--systems" -> {
-                    List<String> list = new ArrayList<>();
-                    for (String s : value.toLowerCase(Locale.ROOT).split(",")) {
-                        if (!s.equals("leasehold") && !s.equals("etcd")) {
-                            throw new UsageException("--systems takes leasehold and/or etcd, got " + s);
-                        }
-                        if (!list.contains(s)) {
-                            list.add(s);
-                        }
-                    }
-                    systems = List.copyOf(list);
-                }
+                case "--systems" -> systems = subset(name, value, List.of("leasehold", "etcd"));
+                case "--workloads" -> workloads = subset(name, value, GROUPS);
                 default -> throw new UsageException("unknown option " + name);
             }
         }
@@ -111,7 +110,19 @@ record BenchOptions(Duration duration, Duration warmup, Duration leadIn, int key
             throw new UsageException("--duration must be positive");
         }
         return new BenchOptions(duration, warmup, leadIn, keys, valueBytes, sequential, sequentialWarmup, inFlight, runDir,
-                nodeClassPath, etcd, java, nodeHeap, nodeJavaOpts, systems, out, command);
+                nodeClassPath, etcd, java, nodeHeap, nodeJavaOpts, systems, workloads, out, command);
+    }
+
+    /** The members of {@code allowed} that the comma-separated {@code value} names, in {@code allowed}'s order. */
+    private static List<String> subset(String flag, String value, List<String> allowed) {
+        List<String> named = new ArrayList<>();
+        for (String s : value.toLowerCase(Locale.ROOT).split(",")) {
+            if (!allowed.contains(s.trim())) {
+                throw new UsageException(flag + " takes " + String.join(" and/or ", allowed) + ", got " + s);
+            }
+            named.add(s.trim());
+        }
+        return allowed.stream().filter(named::contains).toList();
     }
 
     static Duration duration(String flag, String value) {

@@ -3,8 +3,14 @@ package dev.leasehold.bench;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.Lock;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.maintenance.StatusResponse;
+import io.etcd.jetcd.support.CloseableClient;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,6 +163,13 @@ final class EtcdCluster implements SystemUnderTest {
     }
 
     @Override
+    public LockDriver connectLocks() {
+        Client client = Client.builder().endpoints(leader.clientUrl()).build();
+        clients.add(client);
+        return new Locks(client);
+    }
+
+    @Override
     public Map<String, String> scrape() {
         Map<String, String> pages = new LinkedHashMap<>();
         pages.put(leader.name(), Http.get(leader.clientUrl() + "/metrics"));
@@ -222,6 +235,61 @@ final class EtcdCluster implements SystemUnderTest {
         @Override
         public void close() {
             kv.close();
+        }
+    }
+
+    /**
+     * etcd's Lock service through jetcd, as an etcd user takes a lock: each user grants a lease and keeps it alive
+     * with jetcd's {@code keepAlive} (jetcd renews at a third of the TTL); a lock is {@code lock(name, lease)}
+     * (blocking until granted) and then {@code unlock(key)} with the key the grant named.
+     */
+    private static final class Locks implements LockDriver {
+
+        private final Lease leases;
+        private final Lock locks;
+
+        Locks(Client client) {
+            this.leases = client.getLeaseClient();
+            this.locks = client.getLockClient();
+        }
+
+        @Override
+        public LockUser user() {
+            long lease = Workloads.await(leases.grant(LockDriver.TTL.toSeconds())).getID();
+            CloseableClient keepAlive = leases.keepAlive(lease, new StreamObserver<>() {
+                @Override
+                public void onNext(LeaseKeepAliveResponse r) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    BenchMain.log("lease " + Long.toHexString(lease) + ": keep-alive failed: " + t);
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+            return new LockUser() {
+                @Override
+                public CompletableFuture<Held> acquire(String lock) {
+                    return locks.lock(ByteSequence.from(lock, StandardCharsets.UTF_8), lease).thenApply(r ->
+                            new Held(r.getHeader().getRevision(), () -> locks.unlock(r.getKey())));
+                }
+
+                /** Stops the keep-alives and revokes the lease, which deletes any lock key it still owns. */
+                @Override
+                public void close() {
+                    keepAlive.close();
+                    Workloads.await(leases.revoke(lease));
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            leases.close();
+            locks.close();
         }
     }
 }

@@ -1,13 +1,25 @@
 package dev.leasehold.bench;
 
 import com.google.protobuf.ByteString;
+import dev.leasehold.api.v1.AcquireEvent;
+import dev.leasehold.api.v1.AcquireRequest;
 import dev.leasehold.api.v1.ClusterGrpc;
 import dev.leasehold.api.v1.Consistency;
 import dev.leasehold.api.v1.GetRequest;
 import dev.leasehold.api.v1.GetResponse;
+import dev.leasehold.api.v1.GrantRequest;
+import dev.leasehold.api.v1.GrantResponse;
 import dev.leasehold.api.v1.KVGrpc;
+import dev.leasehold.api.v1.KeepAliveRequest;
+import dev.leasehold.api.v1.KeepAliveResponse;
+import dev.leasehold.api.v1.LockGrpc;
 import dev.leasehold.api.v1.PutRequest;
 import dev.leasehold.api.v1.PutResponse;
+import dev.leasehold.api.v1.ReleaseRequest;
+import dev.leasehold.api.v1.ReleaseResponse;
+import dev.leasehold.api.v1.RevokeRequest;
+import dev.leasehold.api.v1.RevokeResponse;
+import dev.leasehold.api.v1.SessionGrpc;
 import dev.leasehold.api.v1.StatusRequest;
 import dev.leasehold.api.v1.StatusResponse;
 import io.grpc.ManagedChannel;
@@ -24,7 +36,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -47,7 +63,8 @@ final class LeaseholdCluster implements SystemUnderTest {
     private final List<Node> nodes = new ArrayList<>();
     private final Map<Long, ManagedChannel> statusChannels = new TreeMap<>();
     private final Map<String, ProcessHandle> processes = new LinkedHashMap<>();
-    private final List<KvDriver> drivers = new ArrayList<>();
+    /** Closes the client connections handed out. */
+    private final List<Runnable> closers = new ArrayList<>();
     private long leaderId;
 
     LeaseholdCluster(ChildProcesses children, Path root, String javaCommand, String classPath, String heap,
@@ -157,7 +174,15 @@ final class LeaseholdCluster implements SystemUnderTest {
     public KvDriver connect(BenchKeys keys) {
         Node leader = nodes.get((int) leaderId - 1);
         KvDriver d = new Driver(channel(leader.port()), keys);
-        drivers.add(d);
+        closers.add(d::close);
+        return d;
+    }
+
+    @Override
+    public LockDriver connectLocks() {
+        Node leader = nodes.get((int) leaderId - 1);
+        LockDriver d = new Locks(channel(leader.port()));
+        closers.add(d::close);
         return d;
     }
 
@@ -191,7 +216,7 @@ final class LeaseholdCluster implements SystemUnderTest {
 
     @Override
     public void close() {
-        drivers.forEach(KvDriver::close);
+        closers.forEach(Runnable::run);
         statusChannels.values().forEach(ManagedChannel::shutdownNow);
     }
 
@@ -202,6 +227,26 @@ final class LeaseholdCluster implements SystemUnderTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** Completes {@code f} with the answer of a unary call. */
+    private static <T> StreamObserver<T> observer(CompletableFuture<T> f) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                f.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                f.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                // the unary answer came in onNext
+            }
+        };
     }
 
     /** The Leasehold gRPC API with the stubs generated from store-api (grpc-netty-shaded, protobuf 4). */
@@ -247,27 +292,140 @@ final class LeaseholdCluster implements SystemUnderTest {
             };
         }
 
-        private static <T> StreamObserver<T> observer(CompletableFuture<T> f) {
-            return new StreamObserver<>() {
-                @Override
-                public void onNext(T value) {
-                    f.complete(value);
-                }
+        @Override
+        public void close() {
+            channel.shutdownNow();
+        }
+    }
 
-                @Override
-                public void onError(Throwable t) {
-                    f.completeExceptionally(t);
-                }
+    /**
+     * Leasehold's Session and Lock services through the generated stubs: each user has its own session, kept alive
+     * on its own KeepAlive stream every third of the TTL; a lock is {@code Acquire} (the blocking call: the
+     * server stream ends with {@code granted}) and then {@code Release} with the token, each call with a fresh
+     * invocation id.
+     */
+    private static final class Locks implements LockDriver {
 
-                @Override
-                public void onCompleted() {
-                    // the unary answer came in onNext
+        private final ManagedChannel channel;
+        private final SessionGrpc.SessionStub sessions;
+        private final LockGrpc.LockStub locks;
+        private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "leasehold-keep-alive");
+            t.setDaemon(true);
+            return t;
+        });
+
+        Locks(ManagedChannel channel) {
+            this.channel = channel;
+            this.sessions = SessionGrpc.newStub(channel);
+            this.locks = LockGrpc.newStub(channel);
+        }
+
+        @Override
+        public LockUser user() {
+            CompletableFuture<GrantResponse> granted = new CompletableFuture<>();
+            sessions.withDeadlineAfter(Workloads.OP_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .grant(GrantRequest.newBuilder().setTtlMillis(LockDriver.TTL.toMillis()).build(),
+                            observer(granted));
+            return new User(Workloads.await(granted).getSessionId());
+        }
+
+        private final class User implements LockUser {
+            private final long session;
+            private final AtomicLong invocations = new AtomicLong();
+            private final AtomicLong sequence = new AtomicLong();
+            private final StreamObserver<KeepAliveRequest> keepAliveStream;
+            private final ScheduledFuture<?> keepAliveTask;
+
+            User(long session) {
+                this.session = session;
+                this.keepAliveStream = sessions.keepAlive(new StreamObserver<>() {
+                    @Override
+                    public void onNext(KeepAliveResponse r) {
+                        if (r.getResult() != KeepAliveResponse.Result.ALIVE) {
+                            BenchMain.log("session " + session + ": keep-alive answered " + r.getResult());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        // the stream ends when the user closes; a lost session shows as failed lock calls
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+                long every = LockDriver.TTL.toMillis() / 3;
+                this.keepAliveTask = keepAlives.scheduleAtFixedRate(this::keepAlive, every, every,
+                        TimeUnit.MILLISECONDS);
+            }
+
+            private synchronized void keepAlive() {
+                keepAliveStream.onNext(KeepAliveRequest.newBuilder().setSessionId(session)
+                        .setSequence(sequence.incrementAndGet()).build());
+            }
+
+            @Override
+            public CompletableFuture<Held> acquire(String lock) {
+                CompletableFuture<Held> held = new CompletableFuture<>();
+                locks.withDeadlineAfter(Workloads.OP_TIMEOUT_SECONDS, TimeUnit.SECONDS).acquire(
+                        AcquireRequest.newBuilder().setName(lock).setSessionId(session)
+                                .setInvocationId(invocations.incrementAndGet()).build(),
+                        new StreamObserver<>() {
+                            @Override
+                            public void onNext(AcquireEvent event) {
+                                if (event.hasGranted()) {
+                                    long token = event.getGranted().getToken();
+                                    held.complete(new Held(token, () -> release(lock, token)));
+                                }
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                held.completeExceptionally(t);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                held.completeExceptionally(new IllegalStateException(
+                                        "the acquire of " + lock + " ended without a grant"));
+                            }
+                        });
+                return held;
+            }
+
+            private CompletableFuture<?> release(String lock, long token) {
+                CompletableFuture<ReleaseResponse> released = new CompletableFuture<>();
+                locks.withDeadlineAfter(Workloads.OP_TIMEOUT_SECONDS, TimeUnit.SECONDS).release(
+                        ReleaseRequest.newBuilder().setName(lock).setSessionId(session).setToken(token)
+                                .setInvocationId(invocations.incrementAndGet()).build(), observer(released));
+                return released.thenApply(r -> {
+                    if (!r.getReleased()) {
+                        throw new IllegalStateException("session " + session + " did not hold " + lock
+                                + " with token " + token);
+                    }
+                    return r;
+                });
+            }
+
+            /** Revokes the session (which frees anything it still holds) and ends its keep-alive stream. */
+            @Override
+            public void close() {
+                keepAliveTask.cancel(false);
+                synchronized (this) {
+                    keepAliveStream.onCompleted();
                 }
-            };
+                CompletableFuture<RevokeResponse> revoked = new CompletableFuture<>();
+                sessions.withDeadlineAfter(Workloads.OP_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .revoke(RevokeRequest.newBuilder().setSessionId(session).build(), observer(revoked));
+                Workloads.await(revoked);
+            }
         }
 
         @Override
         public void close() {
+            keepAlives.shutdownNow();
             channel.shutdownNow();
         }
     }

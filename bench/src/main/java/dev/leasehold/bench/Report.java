@@ -48,62 +48,85 @@ final class Report {
         b.append("## ").append(String.join(" vs ", names)).append(", ")
                 .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC)
                         .format(startedAt)).append("\n\n");
-        b.append(String.format(Locale.ROOT, "3 members each on 127.0.0.1, one client connection to the leader; "
-                + "%d keys, %d-byte values. Before anything was measured, each system had every key written once "
-                + "and %s of puts and %s of gets with %d in flight as warm-up; throughput workloads: %d requests in "
-                + "flight, %s measured after %s of the same load unmeasured.%n%n", o.keys(), o.valueBytes(),
-                human(o.warmup()), human(o.warmup()), o.inFlight(), o.inFlight(), human(o.duration()),
-                human(o.leadIn())));
+        b.append(setUp()).append("\n\n");
 
         // The side-by-side table.
         b.append("| workload | measure | ").append(String.join(" | ", names));
         b.append(both ? " | Leasehold / etcd |\n" : " |\n");
         b.append("|---|---|").append("--:|".repeat(names.size())).append(both ? "--:|\n" : "\n");
-        String seq = String.format(Locale.ROOT, "sequential put (1 client, %,d puts after %,d warm-up)",
-                o.sequential(), o.sequentialWarmup());
-        String put = String.format(Locale.ROOT, "put, %d in flight", o.inFlight());
-        String get = String.format(Locale.ROOT, "linearizable get, %d in flight", o.inFlight());
-        row(b, seq, "p50 latency", Workload.SEQUENTIAL_PUT, r -> (double) r.measured().latency().p50Nanos(), Report::ms);
-        row(b, "", "p99 latency", Workload.SEQUENTIAL_PUT, r -> (double) r.measured().latency().p99Nanos(), Report::ms);
-        row(b, "", "mean latency", Workload.SEQUENTIAL_PUT, r -> r.measured().latency().meanNanos(), Report::ms);
-        row(b, "", "throughput", Workload.SEQUENTIAL_PUT, r -> r.measured().opsPerSecond(), Report::ops);
-        row(b, put, "throughput", Workload.PUT_IN_FLIGHT, r -> r.measured().opsPerSecond(), Report::ops);
-        row(b, "", "p50 latency", Workload.PUT_IN_FLIGHT, r -> (double) r.measured().latency().p50Nanos(), Report::ms);
-        row(b, "", "p99 latency", Workload.PUT_IN_FLIGHT, r -> (double) r.measured().latency().p99Nanos(), Report::ms);
-        row(b, get, "throughput", Workload.GET_IN_FLIGHT, r -> r.measured().opsPerSecond(), Report::ops);
-        row(b, "", "p50 latency", Workload.GET_IN_FLIGHT, r -> (double) r.measured().latency().p50Nanos(), Report::ms);
-        row(b, "", "p99 latency", Workload.GET_IN_FLIGHT, r -> (double) r.measured().latency().p99Nanos(), Report::ms);
+        if (ran(Workload.SEQUENTIAL_PUT)) {
+            String seq = label(Workload.SEQUENTIAL_PUT);
+            row(b, seq, "p50 latency", Workload.SEQUENTIAL_PUT, r -> (double) r.measured().latency().p50Nanos(), Report::ms);
+            row(b, "", "p99 latency", Workload.SEQUENTIAL_PUT, r -> (double) r.measured().latency().p99Nanos(), Report::ms);
+            row(b, "", "mean latency", Workload.SEQUENTIAL_PUT, r -> r.measured().latency().meanNanos(), Report::ms);
+            row(b, "", "throughput", Workload.SEQUENTIAL_PUT, r -> r.measured().opsPerSecond(), Report::ops);
+            for (Workload w : List.of(Workload.PUT_IN_FLIGHT, Workload.GET_IN_FLIGHT)) {
+                row(b, label(w), "throughput", w, r -> r.measured().opsPerSecond(), Report::ops);
+                latencyRows(b, w);
+            }
+        }
+        for (Workload w : lockWorkloads()) {
+            row(b, label(w), "throughput", w, r -> r.measured().opsPerSecond(),
+                    v -> String.format(Locale.ROOT, "%,.0f cycles/s", v));
+            latencyRows(b, w);
+            if (w == Workload.LOCK_CONTENDED) {
+                row(b, "", "max/min cycles per client", w, r -> r.locks().fairness(), v -> num(v, 2));
+            }
+        }
         b.append("\nThe last column divides Leasehold's number by etcd's: above 1 is better for throughput, below 1 is "
-                + "better for latency.\n\n");
+                + "better for latency and fairness.\n\n");
 
-        // Errors and leader changes.
+        // Errors, leader changes and what the lock users saw.
         List<String> notes = new ArrayList<>();
         results.forEach((system, runs) -> runs.forEach((w, r) -> {
             if (r.measured().errors() > 0) {
                 notes.add(system + ", " + w + ": " + r.measured().errors() + " failed requests (first: "
                         + r.measured().firstError() + ")");
             }
+            if (r.locks().overlaps() > 0 || r.locks().fenceRegressions() > 0) {
+                notes.add("**" + system + ", " + w + ": mutual exclusion broken as the clients saw it: "
+                        + r.locks().overlaps() + " grants while another client held the lock, "
+                        + r.locks().fenceRegressions() + " grants whose fence did not exceed the previous one**");
+            }
             if (!r.leaderBefore().equals(r.leaderAfter())) {
                 notes.add(system + ", " + w + ": the leader changed (" + r.leaderBefore() + " → " + r.leaderAfter()
                         + ")");
             }
         }));
-        b.append(notes.isEmpty() ? "No request failed and no leader changed during the run.\n\n"
-                : "Notes:\n" + notes.stream().map(n -> "- " + n + "\n").reduce("", String::concat) + "\n");
+        b.append(notes.isEmpty() ? "No request failed and no leader changed during the run.\n"
+                : "Notes:\n" + notes.stream().map(n -> "- " + n + "\n").reduce("", String::concat));
+        if (!lockWorkloads().isEmpty()) {
+            b.append(String.format(Locale.ROOT, "%nLock safety as the clients saw it, over every measured lock "
+                    + "cycle (%,d in all): %s.%n", lockWorkloads().stream().mapToLong(w -> results.values().stream()
+                    .mapToLong(runs -> runs.get(w).measured().ops()).sum()).sum(), lockViolations() == 0
+                    ? "no grant while another client held the lock, and every grant's fence (Leasehold's token, "
+                    + "etcd's revision of the lock answer) exceeded the previous grant's of that lock"
+                    : "**" + lockViolations() + " violations, listed above**"));
+        }
+        b.append("\n");
 
         if (both && results.containsKey(LEASEHOLD)) {
-            Run lPut = results.get(LEASEHOLD).get(Workload.PUT_IN_FLIGHT);
-            Run ePut = other(Workload.PUT_IN_FLIGHT);
-            Run lSeq = results.get(LEASEHOLD).get(Workload.SEQUENTIAL_PUT);
-            Run eSeq = other(Workload.SEQUENTIAL_PUT);
-            double ratio = lPut.measured().opsPerSecond() / ePut.measured().opsPerSecond();
-            long lp50 = lSeq.measured().latency().p50Nanos();
-            long ep50 = eSeq.measured().latency().p50Nanos();
             b.append("Targets of the issue:\n");
-            b.append(String.format(Locale.ROOT, "- put throughput with %d in flight at least 1.5× etcd's: "
-                    + "%.2f× — **%s**%n", o.inFlight(), ratio, ratio >= 1.5 ? "met" : "missed"));
-            b.append(String.format(Locale.ROOT, "- sequential put p50 no worse than etcd's: %s vs %s — **%s**%n%n",
-                    ms((double) lp50), ms((double) ep50), lp50 <= ep50 ? "met" : "missed"));
+            if (ran(Workload.PUT_IN_FLIGHT)) {
+                double ratio = ratio(Workload.PUT_IN_FLIGHT, r -> r.measured().opsPerSecond());
+                long lp50 = results.get(LEASEHOLD).get(Workload.SEQUENTIAL_PUT).measured().latency().p50Nanos();
+                long ep50 = other(Workload.SEQUENTIAL_PUT).measured().latency().p50Nanos();
+                b.append(String.format(Locale.ROOT, "- put throughput with %d in flight at least 1.5× etcd's: "
+                        + "%.2f× — **%s**%n", o.inFlight(), ratio, ratio >= 1.5 ? "met" : "missed"));
+                b.append(String.format(Locale.ROOT, "- sequential put p50 no worse than etcd's: %s vs %s — **%s**%n",
+                        ms((double) lp50), ms((double) ep50), lp50 <= ep50 ? "met" : "missed"));
+            }
+            for (Workload w : lockWorkloads()) {
+                double ratio = ratio(w, r -> r.measured().opsPerSecond());
+                b.append(String.format(Locale.ROOT, "- lock+unlock cycles per second with %s at least 2× etcd's: "
+                        + "%.2f× — **%s**%n", w.shape.label(), ratio, ratio >= 2 ? "met" : "missed"));
+            }
+            if (ran(Workload.LOCK_CONTENDED)) {
+                double fairness = results.get(LEASEHOLD).get(Workload.LOCK_CONTENDED).locks().fairness();
+                b.append(String.format(Locale.ROOT, "- %s: max/min cycles per client within 1.1: %.2f — **%s**%n",
+                        Workload.LOCK_CONTENDED.shape.label(), fairness, fairness <= 1.1 ? "met" : "missed"));
+            }
+            b.append("\n");
         }
 
         // Where the time went.
@@ -111,7 +134,10 @@ final class Report {
         b.append("| workload | measure | ").append(String.join(" | ", names)).append(" |\n");
         b.append("|---|---|").append("--:|".repeat(names.size())).append("\n");
         for (Workload w : Workload.values()) {
-            String label = w == Workload.SEQUENTIAL_PUT ? "sequential put" : w == Workload.PUT_IN_FLIGHT ? put : get;
+            if (!ran(w)) {
+                continue;
+            }
+            String label = w == Workload.SEQUENTIAL_PUT ? "sequential put" : label(w);
             cells(b, label, "leader log fsyncs per second", w, (s, r) ->
                     num(leaderHist(s, r, s.fsyncHistogram()).count() / seconds(r), 0));
             cells(b, "", "follower log fsyncs per second (both)", w, (s, r) ->
@@ -124,7 +150,8 @@ final class Report {
                         : ms(h.meanSeconds() * 1e9) + " / " + ms(h.quantileSeconds(0.99) * 1e9);
             });
             if (w != Workload.GET_IN_FLIGHT) {
-                cells(b, "", "requests per leader fsync", w, (s, r) -> num(r.measured().opsPerSecond()
+                cells(b, "", w.shape == null ? "requests per leader fsync" : "cycles per leader fsync", w,
+                        (s, r) -> num(r.measured().opsPerSecond()
                         * r.measured().seconds() / Math.max(1, leaderHist(s, r, s.fsyncHistogram()).count()), 2));
             }
             for (SystemUnderTest s : systems) {
@@ -156,6 +183,68 @@ final class Report {
             b.append("- command: `").append(o.command()).append("`\n");
         }
         return b.toString();
+    }
+
+    /** What was set up and warmed up, for the workloads that ran. */
+    private String setUp() {
+        List<String> warmups = new ArrayList<>();
+        if (o.workloads().contains("kv")) {
+            warmups.add(String.format(Locale.ROOT, "every key written once and %s of puts and %s of gets with %d in "
+                    + "flight", human(o.warmup()), human(o.warmup()), o.inFlight()));
+        }
+        if (o.workloads().contains("locks")) {
+            warmups.add(String.format(Locale.ROOT, "%s of lock+unlock cycles (half %s, half %s)",
+                    human(o.warmup()), Workload.LOCKS_APART.shape.label(), Workload.LOCK_CONTENDED.shape.label()));
+        }
+        String text = "3 members each on 127.0.0.1, one client connection to the leader";
+        if (o.workloads().contains("kv")) {
+            text += String.format(Locale.ROOT, "; %d keys, %d-byte values", o.keys(), o.valueBytes());
+        }
+        text += ". Before anything was measured, each system had " + String.join(", and ", warmups)
+                + " as warm-up. Throughput workloads: " + human(o.duration()) + " measured after " + human(o.leadIn())
+                + " of the same load unmeasured";
+        if (o.workloads().contains("kv")) {
+            text += String.format(Locale.ROOT, "; KV ones with %d requests in flight", o.inFlight());
+        }
+        if (o.workloads().contains("locks")) {
+            text += String.format(Locale.ROOT, ". Lock workloads: each client has its own session (Leasehold) or "
+                    + "lease (etcd), TTL %s, kept alive for the run, and does Acquire/Lock then Release/Unlock "
+                    + "back to back; a cycle is timed from the acquire call to the release's answer",
+                    human(LockDriver.TTL));
+        }
+        return text + ".";
+    }
+
+    private String label(Workload w) {
+        return switch (w) {
+            case SEQUENTIAL_PUT -> String.format(Locale.ROOT, "sequential put (1 client, %,d puts after %,d warm-up)",
+                    o.sequential(), o.sequentialWarmup());
+            case PUT_IN_FLIGHT -> String.format(Locale.ROOT, "put, %d in flight", o.inFlight());
+            case GET_IN_FLIGHT -> String.format(Locale.ROOT, "linearizable get, %d in flight", o.inFlight());
+            case LOCK_ALONE, LOCKS_APART, LOCK_CONTENDED -> "lock+unlock, " + w.shape.label();
+        };
+    }
+
+    private boolean ran(Workload w) {
+        return results.values().stream().allMatch(runs -> runs.containsKey(w)) && !results.isEmpty();
+    }
+
+    private List<Workload> lockWorkloads() {
+        return java.util.Arrays.stream(Workload.values()).filter(w -> w.shape != null && ran(w)).toList();
+    }
+
+    private long lockViolations() {
+        return results.values().stream().flatMap(runs -> runs.values().stream())
+                .mapToLong(r -> r.locks().overlaps() + r.locks().fenceRegressions()).sum();
+    }
+
+    private void latencyRows(StringBuilder b, Workload w) {
+        row(b, "", "p50 latency", w, r -> (double) r.measured().latency().p50Nanos(), Report::ms);
+        row(b, "", "p99 latency", w, r -> (double) r.measured().latency().p99Nanos(), Report::ms);
+    }
+
+    private double ratio(Workload w, Function<Run, Double> value) {
+        return value.apply(results.get(LEASEHOLD).get(w)) / value.apply(other(w));
     }
 
     private Run other(Workload w) {

@@ -22,6 +22,9 @@ interface SystemUnderTest extends AutoCloseable {
     /** A client connected to the current leader only. */
     KvDriver connect(BenchKeys keys);
 
+    /** Lock users over one new client connection to the current leader. */
+    LockDriver connectLocks();
+
     /** Member name to its /metrics page (the leader first). */
     Map<String, String> scrape();
 

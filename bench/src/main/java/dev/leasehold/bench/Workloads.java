@@ -158,9 +158,10 @@ final class Workloads {
         }
     }
 
-    private static void await(CompletableFuture<?> f) {
+    /** The answer of {@code f}, waited for at most {@value #OP_TIMEOUT_SECONDS} s. */
+    static <T> T await(CompletableFuture<T> f) {
         try {
-            f.get(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return f.get(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
         } catch (TimeoutException e) {

@@ -13,7 +13,7 @@ class BenchOptionsTest {
     void defaults() {
         BenchOptions o = BenchOptions.parse(new String[] {"--node-classpath", "x.jar"});
         assertThat(o.duration()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(60));
         assertThat(o.leadIn()).isEqualTo(Duration.ofSeconds(5));
         assertThat(o.keys()).isEqualTo(1000);
         assertThat(o.valueBytes()).isEqualTo(256);
@@ -21,6 +21,19 @@ class BenchOptionsTest {
         assertThat(o.sequentialWarmup()).isEqualTo(200);
         assertThat(o.inFlight()).isEqualTo(64);
         assertThat(o.systems()).containsExactly("leasehold", "etcd");
+        assertThat(o.workloads()).containsExactly("kv", "locks");
+    }
+
+    @Test
+    void workloadGroupsAreChosenByNameAndRunInTheirOwnOrder() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--node-classpath", "x", "--workloads", "locks"});
+        assertThat(o.workloads()).containsExactly("locks");
+        o = BenchOptions.parse(new String[] {"--node-classpath", "x", "--workloads", "LOCKS,kv", "--systems",
+            "etcd,leasehold"});
+        assertThat(o.workloads()).containsExactly("kv", "locks");
+        assertThat(o.systems()).containsExactly("leasehold", "etcd");
+        assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--node-classpath", "x", "--workloads", "txn"}))
+                .hasMessageContaining("--workloads takes kv and/or locks, got txn");
     }
 
     @Test
