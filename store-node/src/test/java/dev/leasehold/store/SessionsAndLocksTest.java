@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.leasehold.api.v1.AcquireEvent;
 import dev.leasehold.api.v1.AcquireRequest;
+import dev.leasehold.api.v1.CancelAcquireRequest;
 import dev.leasehold.api.v1.DescribeLockRequest;
 import dev.leasehold.api.v1.DescribeSessionRequest;
 import dev.leasehold.api.v1.Fence;
@@ -126,6 +127,26 @@ class SessionsAndLocksTest {
                     .setSessionId(first).setToken(firstToken).build());
             assertThat(released.getReleased()).isTrue();
             assertThat(awaitGranted(secondEvents)).isGreaterThan(firstToken);
+        }
+    }
+
+    @Test
+    void aWaiterBehindOneThatCancelsIsToldItsNewPlaceAtOnce() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll()) {
+            long leader = cluster.awaitLeader();
+            long holder = grant(cluster, leader, 60_000);
+            long cancelling = grant(cluster, leader, 60_000);
+            long behind = grant(cluster, leader, 60_000);
+            assertThat(locks(cluster, leader).tryAcquire(acquire("L", holder, 1)).getAcquired()).isTrue();
+            BlockingQueue<Object> cancellingEvents = acquireAsync(cluster, leader, acquire("L", cancelling, 1));
+            awaitQueued(cancellingEvents, 1);
+            BlockingQueue<Object> behindEvents = acquireAsync(cluster, leader, acquire("L", behind, 1));
+            awaitQueued(behindEvents, 2);
+
+            assertThat(locks(cluster, leader).cancelAcquire(CancelAcquireRequest.newBuilder().setName("L")
+                    .setSessionId(cancelling).setInvocationId(1).build()).getCancelled()).isTrue();
+
+            awaitQueued(behindEvents, 1); // nothing else happens to the lock: only the cancel can have said so
         }
     }
 

@@ -5,6 +5,7 @@ import dev.leasehold.api.command.v1.AcquireOutcome;
 import dev.leasehold.api.command.v1.CancelAcquire;
 import dev.leasehold.api.command.v1.Command;
 import dev.leasehold.api.command.v1.ReleaseLock;
+import dev.leasehold.api.command.v1.Waiter;
 import dev.leasehold.api.v1.AcquireEvent;
 import dev.leasehold.api.v1.AcquireRequest;
 import dev.leasehold.api.v1.CancelAcquireRequest;
@@ -27,8 +28,10 @@ import dev.leasehold.store.storage.StateMachine;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -96,25 +99,43 @@ public final class LockService extends LockGrpc.LockImplBase {
         this.requests = requests;
     }
 
-    /** Grants, ended sessions and restores, reported by the state machine after each apply batch. */
+    /**
+     * Grants, ended sessions, moved queues and restores, reported by the state machine after each apply batch.
+     * Runs on the thread that applies, so only the locks whose queue changed are looked at, each in one pass over
+     * its waiters: a lock with many parked callers passes on often, and re-reading every parked caller's place
+     * after every batch cost O(parked × queue) there.
+     */
     public void onEvents(List<Coordination.Event> events) {
+        Set<String> moved = new LinkedHashSet<>();
         for (Coordination.Event event : events) {
             if (event instanceof Coordination.Event.Granted g) {
                 Parked p = parked.get(new Key(g.lock(), g.session(), g.invocation()));
                 if (p != null) {
                     p.granted(g.token());
                 }
+                moved.add(g.lock());
+            } else if (event instanceof Coordination.Event.Moved m) {
+                moved.add(m.lock());
             } else if (event instanceof Coordination.Event.Ended e) {
                 parked.values().stream().filter(p -> p.key.session() == e.session()).toList()
                         .forEach(p -> p.fail(Status.FAILED_PRECONDITION.withDescription("session " + e.session()
                                 + " ended while it waited for lock " + p.key.lock()).asRuntimeException()));
             } else if (event instanceof Coordination.Event.Reset) {
                 parked.values().forEach(this::recheck);
+                parked.keySet().forEach(k -> moved.add(k.lock()));
             }
         }
-        for (Map.Entry<Key, Parked> e : parked.entrySet()) {
-            e.getValue().queued(stateMachine.coordination().position(e.getKey().lock(), e.getKey().session(),
-                    e.getKey().invocation()));
+        for (String lock : moved) {
+            stateMachine.coordination().lock(lock).ifPresent(record -> {
+                int position = 1;
+                for (Waiter w : record.getWaitersList()) {
+                    Parked p = parked.get(new Key(lock, w.getSessionId(), w.getInvocationId()));
+                    if (p != null) {
+                        p.queued(position);
+                    }
+                    position++;
+                }
+            });
         }
     }
 

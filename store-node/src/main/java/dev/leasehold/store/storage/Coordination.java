@@ -85,6 +85,13 @@ public final class Coordination {
         record Ended(long session) implements Event {
         }
 
+        /**
+         * Waiters of a lock moved up its queue because one ahead of them left without being granted (a cancel, or
+         * the end of its session). A grant moves them up too; {@link Granted} says so by itself.
+         */
+        record Moved(String lock) implements Event {
+        }
+
         /** The whole state was replaced (a snapshot was installed): anything may have changed. */
         record Reset() implements Event {
         }
@@ -283,6 +290,7 @@ public final class Coordination {
         if (removed) {
             write(lock, out);
             forgetLockOf(session, lock);
+            events.add(new Event.Moved(lock.name));
             remember(session, c.getInvocationId(), first.toBuilder().setRefused(true).build(), out);
         }
         return CancelAcquireResponse.newBuilder().setCancelled(removed).build();
@@ -356,6 +364,7 @@ public final class Coordination {
             } else {
                 lock.waiters.removeIf(w -> w.getSessionId() == session);
                 write(lock, out);
+                events.add(new Event.Moved(name));
             }
         }
         locksOf.remove(session);

@@ -142,6 +142,28 @@ class CoordinationTest {
     }
 
     @Test
+    void aWaiterThatLeavesWithoutTheLockReportsThatTheQueueBehindItMoved() {
+        long holder = session("");
+        long cancelling = session("");
+        long expiring = session("");
+        long last = session("");
+        granted(acquire("L", holder));
+        apply(acquireCommand("L", cancelling, 7, false));
+        acquire("L", expiring);
+        acquire("L", last);
+
+        events.clear();
+        apply(cancel("L", cancelling, 7));
+        assertThat(events).containsExactly(new Coordination.Event.Moved("L"));
+
+        events.clear();
+        expire(expiring);
+        assertThat(events).containsExactly(new Coordination.Event.Moved("L"), new Coordination.Event.Ended(expiring));
+        assertThat(sm.coordination().lock("L")).hasValueSatisfying(l -> assertThat(l.getWaitersList())
+                .extracting(Waiter::getSessionId).containsExactly(last));
+    }
+
+    @Test
     void theEndOfASessionReleasesWhatItHeldAtTheEndingEntryAndDropsWhatItQueued() {
         long s = session("");
         long other = session("");
