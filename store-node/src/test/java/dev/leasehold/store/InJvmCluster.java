@@ -22,8 +22,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
-/** A cluster of store nodes inside the test JVM, on 127.0.0.1, with real RocksDB and gRPC. */
-final class InJvmCluster implements AutoCloseable {
+/**
+ * A cluster of store nodes inside the test JVM, on 127.0.0.1, with real RocksDB and gRPC.
+ *
+ * <p>Public, and shipped in the store node's test-jar, so that the client's tests run against real nodes.
+ */
+public final class InJvmCluster implements AutoCloseable {
 
     final Path root;
     final TreeMap<Long, String> addresses = new TreeMap<>();
@@ -32,11 +36,16 @@ final class InJvmCluster implements AutoCloseable {
     private final List<Throwable> fatal = new ArrayList<>();
     long snapshotThreshold = 10_000;
 
-    InJvmCluster(Path root, int size) {
+    public InJvmCluster(Path root, int size) {
         this.root = root;
         for (long id = 1; id <= size; id++) {
             addresses.put(id, "127.0.0.1:" + freePort());
         }
+    }
+
+    /** The client endpoints of all nodes, running or not, as {@code host:port}, in id order. */
+    public List<String> addresses() {
+        return List.copyOf(addresses.values());
     }
 
     static int freePort() {
@@ -55,14 +64,14 @@ final class InJvmCluster implements AutoCloseable {
                 .withTiming(Duration.ofMillis(50), 10, 1).withSnapshotThreshold(snapshotThreshold);
     }
 
-    InJvmCluster startAll() throws IOException {
+    public InJvmCluster startAll() throws IOException {
         for (long id : addresses.keySet()) {
             start(id);
         }
         return this;
     }
 
-    StoreNode start(long id) throws IOException {
+    public StoreNode start(long id) throws IOException {
         return start(config(id));
     }
 
@@ -76,7 +85,7 @@ final class InJvmCluster implements AutoCloseable {
         return node;
     }
 
-    void stop(long id) {
+    public void stop(long id) {
         StoreNode n = nodes.remove(id);
         if (n != null) {
             n.close();
@@ -84,7 +93,7 @@ final class InJvmCluster implements AutoCloseable {
     }
 
     /** Waits until the running nodes agree on one leader, and returns its id. */
-    long awaitLeader() {
+    public long awaitLeader() {
         long[] leader = new long[1];
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
             long seen = RaftNode.NONE;
@@ -125,7 +134,7 @@ final class InJvmCluster implements AutoCloseable {
         return cluster(id).status(StatusRequest.getDefaultInstance());
     }
 
-    List<Throwable> fatalErrors() {
+    public List<Throwable> fatalErrors() {
         synchronized (fatal) {
             return List.copyOf(fatal);
         }
