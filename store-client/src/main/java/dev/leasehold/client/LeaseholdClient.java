@@ -11,6 +11,14 @@ import dev.leasehold.api.v1.PutResponse;
 import dev.leasehold.api.v1.RangeRequest;
 import dev.leasehold.api.v1.RangeResponse;
 import dev.leasehold.api.v1.StatusRequest;
+import dev.leasehold.api.v1.Consistency;
+import dev.leasehold.api.v1.DescribeLockRequest;
+import dev.leasehold.api.v1.DescribeLockResponse;
+import dev.leasehold.api.v1.GrantRequest;
+import dev.leasehold.api.v1.GrantResponse;
+import dev.leasehold.api.v1.LockGrpc;
+import dev.leasehold.api.v1.SessionGrpc;
+import dev.leasehold.api.v1.ValidateFenceRequest;
 import dev.leasehold.api.v1.StatusResponse;
 import io.grpc.Channel;
 import io.grpc.Deadline;
@@ -24,7 +32,13 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -57,8 +71,12 @@ public final class LeaseholdClient implements AutoCloseable {
 
     private final List<Endpoint> endpoints;
     private final List<ManagedChannel> channels;
+    /** Channels to members learnt from the cluster (a leader that is not among the given endpoints). */
+    private final Map<Endpoint, ManagedChannel> learnt = new ConcurrentHashMap<>();
     private final Duration timeout;
     private final AtomicInteger preferred = new AtomicInteger();
+    private final ScheduledExecutorService timer;
+    private final KeepAlives keepAlives;
 
     /** A client with the {@link #DEFAULT_TIMEOUT}. */
     public LeaseholdClient(List<Endpoint> endpoints) {
@@ -79,11 +97,19 @@ public final class LeaseholdClient implements AutoCloseable {
         }
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
-        this.channels = this.endpoints.stream()
-                .map(e -> Grpc.newChannelBuilderForAddress(e.host(), e.port(), InsecureChannelCredentials.create())
-                        .userAgent("leasehold-client")
-                        .build())
-                .toList();
+        this.channels = this.endpoints.stream().map(LeaseholdClient::newChannel).toList();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "leasehold-client-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.keepAlives = new KeepAlives(this, timer);
+    }
+
+    private static ManagedChannel newChannel(Endpoint e) {
+        return Grpc.newChannelBuilderForAddress(e.host(), e.port(), InsecureChannelCredentials.create())
+                .userAgent("leasehold-client")
+                .build();
     }
 
     /** The endpoints this client tries, in order. */
@@ -121,7 +147,84 @@ public final class LeaseholdClient implements AutoCloseable {
         return call(ClusterGrpc::newBlockingStub, stub -> stub.status(StatusRequest.getDefaultInstance()));
     }
 
-    private <S extends AbstractStub<S>, R> R call(Function<Channel, S> newStub, Function<S, R> rpc) {
+    /**
+     * Starts a session with this time to live, kept alive in the background until it is closed or lost.
+     *
+     * @param ttl 1 s to 300 s: how long the store keeps the session after the last keep-alive it acknowledged
+     */
+    public Session newSession(Duration ttl) {
+        return newSession(SessionOptions.ttl(ttl));
+    }
+
+    /**
+     * Starts a session, kept alive in the background until it is closed or lost.
+     *
+     * <p>The grant carries an owner key (a random one unless the options name one), so that a grant retried after
+     * a lost answer returns the same session instead of leaving a second one behind.
+     *
+     * @throws io.grpc.StatusRuntimeException {@code FAILED_PRECONDITION} when the options' owner had a session that
+     *     has ended (an owner never gets a second one), {@code INVALID_ARGUMENT} for a TTL out of range
+     */
+    public Session newSession(SessionOptions options) {
+        long sentNanos = System.nanoTime();
+        GrantResponse granted = call(SessionGrpc::newBlockingStub, stub -> stub.grant(GrantRequest.newBuilder()
+                .setTtlMillis(options.ttl().toMillis()).setOwner(options.owner()).build()));
+        Session session = new Session(this, granted.getSessionId(), Duration.ofMillis(granted.getTtlMillis()),
+                granted.getClusterId(), options.driftMargin(), sentNanos);
+        keepAlives.add(session);
+        return session;
+    }
+
+    /** The holder and the waiters of a lock, read linearizably. */
+    public DescribeLockResponse describeLock(String name) {
+        return call(LockGrpc::newBlockingStub, stub -> stub.describe(DescribeLockRequest.newBuilder().setName(name)
+                .setConsistency(Consistency.LINEARIZABLE).build()));
+    }
+
+    /**
+     * Whether {@code token} is still the current grant of its lock, read linearizably. A resource that cannot
+     * compare tokens itself can ask this before it acts; the store's own writes take the token as a
+     * {@linkplain PutRequest.Builder#setFence fence} instead, which closes the gap between check and write.
+     */
+    public boolean validateFence(FencingToken token) {
+        return call(LockGrpc::newBlockingStub, stub -> stub.validateFence(ValidateFenceRequest.newBuilder()
+                .setName(token.lock()).setToken(token.value()).build())).getValid();
+    }
+
+    /** A leader election named {@code name}, in which {@code session} can campaign. */
+    public LeaderElection leaderElection(Session session, String name) {
+        return new LeaderElection(this, session, name);
+    }
+
+    /** The channel to a member's endpoint: one of the given ones, or one learnt from the cluster's membership. */
+    ManagedChannel channel(Endpoint endpoint) {
+        int i = endpoints.indexOf(endpoint);
+        return i >= 0 ? channels.get(i) : learnt.computeIfAbsent(endpoint, LeaseholdClient::newChannel);
+    }
+
+    /** The given endpoint to try {@code attempt} places after the one that last answered. */
+    Endpoint endpoint(int attempt) {
+        return endpoints.get(Math.floorMod(preferred.get() + attempt, endpoints.size()));
+    }
+
+    /** Runs {@code task} on the timer thread after {@code delayNanos}; not at all once the client is closed. */
+    void later(Runnable task, long delayNanos) {
+        try {
+            timer.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+            // gRPC reports the calls that closing the client cancelled; there is nothing left to do for them
+        }
+    }
+
+    KeepAlives keepAlives() {
+        return keepAlives;
+    }
+
+    /**
+     * Runs a unary call on one endpoint after another until one serves it, as every public call of this client
+     * does. Only for calls that are safe to repeat: reads, and writes that carry an owner or invocation id.
+     */
+    <S extends AbstractStub<S>, R> R call(Function<Channel, S> newStub, Function<S, R> rpc) {
         Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
         int first = preferred.get();
         long backoff = FIRST_BACKOFF_NANOS;
@@ -177,12 +280,19 @@ public final class LeaseholdClient implements AutoCloseable {
         return false;
     }
 
-    /** Closes the connections; calls still running fail with {@code UNAVAILABLE}. */
+    /**
+     * Closes the connections; calls still running fail with {@code UNAVAILABLE}. Sessions still open are no longer
+     * kept alive, and report themselves lost.
+     */
     @Override
     public void close() {
-        channels.forEach(ManagedChannel::shutdownNow);
+        keepAlives.close();
+        timer.shutdownNow();
+        List<ManagedChannel> all = new ArrayList<>(channels);
+        all.addAll(learnt.values());
+        all.forEach(ManagedChannel::shutdownNow);
         try {
-            for (ManagedChannel channel : channels) {
+            for (ManagedChannel channel : all) {
                 channel.awaitTermination(1, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

@@ -1,0 +1,86 @@
+package dev.leasehold.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.leasehold.store.InJvmCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the client's sessions and locks do when nodes go away: a cluster of their own per test. */
+class ClientFailoverTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sessionsAndAWaitersPlaceSurviveTheLossOfTheLeader() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
+             LeaseholdClient client = new LeaseholdClient(SessionsAndLocksClientTest.endpoints(cluster))) {
+            long leader = cluster.awaitLeader();
+            Session holder = client.newSession(Duration.ofSeconds(10));
+            Session waiter = client.newSession(Duration.ofSeconds(10));
+            DistributedLock held = holder.lock("failover");
+            FencingToken first = held.acquire();
+            DistributedLock waiting = waiter.lock("failover");
+            CompletableFuture<FencingToken> granted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return waiting.acquire();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await().atMost(PATIENCE).until(() -> waiting.queuePosition() == 1);
+
+            cluster.stop(leader);
+            long newLeader = cluster.awaitLeader();
+            long deadlineBefore = holder.deadlineNanos();
+            // The keep-alive stream finds the new leader: the deadline moves on again.
+            await().atMost(PATIENCE).until(() -> holder.deadlineNanos() > deadlineBefore);
+            assertThat(held.release()).isTrue();
+
+            FencingToken second = granted.get(60, TimeUnit.SECONDS);
+            assertThat(newLeader).isNotEqualTo(leader);
+            assertThat(second).isGreaterThan(first);
+            assertThat(holder.isAlive()).isTrue();
+            assertThat(waiter.isAlive()).isTrue();
+            assertThat(waiting.isHeld()).isTrue();
+        }
+    }
+
+    @Test
+    void aSessionWhoseKeepAlivesGoUnacknowledgedIsLostForGoodAndItsLockPassesOn() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
+             LeaseholdClient client = new LeaseholdClient(SessionsAndLocksClientTest.endpoints(cluster))) {
+            cluster.awaitLeader();
+            Session session = client.newSession(Duration.ofSeconds(2));
+            DistributedLock lock = session.lock("quorum-loss");
+            lock.acquire();
+
+            // Two of three nodes gone: no quorum, so no keep-alive can be acknowledged.
+            cluster.stop(1);
+            cluster.stop(2);
+            SessionLostException lost = session.lost().get(60, TimeUnit.SECONDS);
+            assertThat(lost.sessionId()).isEqualTo(session.id());
+            assertThat(session.isAlive()).isFalse();
+            assertThat(lock.isHeld()).isFalse();
+
+            cluster.start(1);
+            cluster.start(2);
+            cluster.awaitLeader();
+            // Once lost, never alive again, even now that keep-alives could be acknowledged.
+            assertThat(session.isAlive()).isFalse();
+            try (Session next = client.newSession(Duration.ofSeconds(2))) {
+                // The store ends the old session (the client's revoke, or its TTL), and the lock passes on.
+                assertThat(next.lock("quorum-loss").tryAcquire(PATIENCE)).isPresent();
+            }
+            assertThat(session.isAlive()).isFalse();
+        }
+    }
+}
