@@ -2,6 +2,7 @@ package dev.leasehold.cli;
 
 import dev.leasehold.client.ClusterUnavailableException;
 import dev.leasehold.client.Endpoint;
+import dev.leasehold.client.SessionLostException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -18,7 +19,8 @@ final class ErrorLine {
         return "leasehold: " + describe(error, timeout);
     }
 
-    private static String describe(Throwable error, Duration timeout) {
+    /** What went wrong, without the tool's name in front. */
+    static String describe(Throwable error, Duration timeout) {
         if (error instanceof ClusterUnavailableException e) {
             if (!e.anyNodeReached()) {
                 return "cannot reach any of " + Endpoint.join(e.endpoints()) + " (is `bin/leasehold dev` running?)";
@@ -43,7 +45,7 @@ final class ErrorLine {
         if (error instanceof IOException) {
             return "I/O error: " + error.getClass().getSimpleName() + ": " + oneLine(error.getMessage());
         }
-        if (error instanceof IllegalArgumentException) {
+        if (error instanceof SessionLostException || error instanceof IllegalArgumentException) {
             return oneLine(error.getMessage());
         }
         return "unexpected error: " + oneLine(String.valueOf(error));

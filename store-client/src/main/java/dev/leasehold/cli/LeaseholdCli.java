@@ -21,7 +21,8 @@ import picocli.CommandLine.TypeConversionException;
  * {@code leasehold:}, never a stack trace). Exit codes: 0 done, 1 failed (or key not found), 2 bad usage.
  */
 @Command(name = "leasehold", mixinStandardHelpOptions = true, versionProvider = LeaseholdCli.Version.class,
-        subcommands = {KvCommand.class, ClusterCommand.class, DevCommand.class},
+        subcommands = {KvCommand.class, ClusterCommand.class, SessionCommand.class, LockCommand.class,
+            DevCommand.class},
         description = "Talks to a Leasehold store, or runs one locally (`dev`).")
 public final class LeaseholdCli implements Callable<Integer> {
 

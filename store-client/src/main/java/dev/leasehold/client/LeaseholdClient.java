@@ -14,7 +14,11 @@ import dev.leasehold.api.v1.StatusRequest;
 import dev.leasehold.api.v1.Consistency;
 import dev.leasehold.api.v1.DescribeLockRequest;
 import dev.leasehold.api.v1.DescribeLockResponse;
+import dev.leasehold.api.v1.DescribeSessionRequest;
+import dev.leasehold.api.v1.DescribeSessionResponse;
 import dev.leasehold.api.v1.GrantRequest;
+import dev.leasehold.api.v1.RevokeRequest;
+import dev.leasehold.api.v1.RevokeResponse;
 import dev.leasehold.api.v1.GrantResponse;
 import dev.leasehold.api.v1.LockGrpc;
 import dev.leasehold.api.v1.SessionGrpc;
@@ -167,12 +171,33 @@ public final class LeaseholdClient implements AutoCloseable {
      */
     public Session newSession(SessionOptions options) {
         long sentNanos = System.nanoTime();
-        GrantResponse granted = call(SessionGrpc::newBlockingStub, stub -> stub.grant(GrantRequest.newBuilder()
-                .setTtlMillis(options.ttl().toMillis()).setOwner(options.owner()).build()));
+        GrantResponse granted = grant(GrantRequest.newBuilder().setTtlMillis(options.ttl().toMillis())
+                .setOwner(options.owner()).build());
         Session session = new Session(this, granted.getSessionId(), Duration.ofMillis(granted.getTtlMillis()),
                 granted.getClusterId(), options.driftMargin(), sentNanos);
         keepAlives.add(session);
         return session;
+    }
+
+    /**
+     * Grants a session and leaves it to the caller to keep alive (or to let it end one TTL later); most callers
+     * want {@link #newSession}, which keeps it alive. Retried like every call: give an owner key, or a retry after
+     * a lost answer may grant a second session.
+     */
+    public GrantResponse grant(GrantRequest request) {
+        return call(SessionGrpc::newBlockingStub, stub -> stub.grant(request));
+    }
+
+    /** Ends a session at once, releasing its locks; the answer lists them. */
+    public RevokeResponse revoke(long sessionId) {
+        return call(SessionGrpc::newBlockingStub, stub -> stub.revoke(RevokeRequest.newBuilder()
+                .setSessionId(sessionId).build()));
+    }
+
+    /** A session's state, read linearizably; {@link DescribeSessionResponse#getAlive()} is false once it ended. */
+    public DescribeSessionResponse describeSession(long sessionId) {
+        return call(SessionGrpc::newBlockingStub, stub -> stub.describe(DescribeSessionRequest.newBuilder()
+                .setSessionId(sessionId).build()));
     }
 
     /** The holder and the waiters of a lock, read linearizably. */

@@ -1,7 +1,5 @@
 package dev.leasehold.client;
 
-import dev.leasehold.api.v1.RevokeRequest;
-import dev.leasehold.api.v1.SessionGrpc;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.TreeMap;
@@ -135,8 +133,7 @@ public final class Session implements AutoCloseable {
 
     /** Tells the store to end the session; it may have ended already. */
     void revoke() {
-        client.call(SessionGrpc::newBlockingStub, stub -> stub.revoke(RevokeRequest.newBuilder().setSessionId(id)
-                .build()));
+        client.revoke(id);
     }
 
     long nextInvocationId() {

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.leasehold.api.v1.DescribeSessionRequest;
+import dev.leasehold.api.v1.DescribeSessionResponse;
 import dev.leasehold.api.v1.PutRequest;
-import dev.leasehold.api.v1.SessionGrpc;
 import dev.leasehold.store.InJvmCluster;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -271,8 +270,7 @@ class SessionsAndLocksClientTest {
         });
     }
 
-    static dev.leasehold.api.v1.DescribeSessionResponse describe(long session) {
-        return client.call(SessionGrpc::newBlockingStub,
-                stub -> stub.describe(DescribeSessionRequest.newBuilder().setSessionId(session).build()));
+    static DescribeSessionResponse describe(long session) {
+        return client.describeSession(session);
     }
 }
