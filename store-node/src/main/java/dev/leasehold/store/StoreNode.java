@@ -61,6 +61,7 @@ public final class StoreNode implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final ScheduledExecutorService scheduler;
     private final ExecutorService executor;
+    private final ExecutorService lockPlaces;
     private final Server server;
     private final long commitAtStart;
     private final SessionKeeper keeper;
@@ -94,7 +95,8 @@ public final class StoreNode implements AutoCloseable {
             Requests requests = new Requests(driver, route, executor, new Deadlines(config.requestTimeout(), scheduler),
                     config.requestTimeout());
             this.keeper = new SessionKeeper(driver, stateMachine, System::nanoTime);
-            LockService locks = new LockService(stateMachine, requests);
+            this.lockPlaces = Executors.newSingleThreadExecutor(r -> daemon(r, "node-" + config.id() + "-lock-places"));
+            LockService locks = new LockService(stateMachine, requests, lockPlaces);
             stateMachine.onCoordinationEvents(locks::onEvents);
             Duration electionTimeout = config.tick().multipliedBy(config.electionTicks());
             health.setStatus("", ServingStatus.NOT_SERVING);
@@ -268,6 +270,7 @@ public final class StoreNode implements AutoCloseable {
         }
         server.shutdownNow();
         executor.shutdownNow();
+        lockPlaces.shutdownNow();
         metrics.close();
         stateMachine.close();
         log.close();
