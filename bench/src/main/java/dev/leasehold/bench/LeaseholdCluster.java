@@ -125,8 +125,10 @@ final class LeaseholdCluster implements SystemUnderTest {
             last = describe(statuses);
             if (statuses.size() == nodes.size()) {
                 long leader = statuses.values().iterator().next().getLeader();
+                // a new cluster grants sessions once its first leader has named it
                 boolean agreed = leader != 0 && statuses.values().stream().allMatch(s -> s.getLeader() == leader)
-                        && "LEADER".equals(statuses.get(leader).getRole());
+                        && "LEADER".equals(statuses.get(leader).getRole())
+                        && !statuses.get(leader).getClusterId().isEmpty();
                 if (agreed) {
                     leaderId = leader;
                     return "node " + leader;

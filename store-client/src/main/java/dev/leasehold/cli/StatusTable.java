@@ -24,6 +24,7 @@ final class StatusTable {
                 .append(", commit index ").append(s.getCommitIndex())
                 .append(", applied index ").append(s.getAppliedIndex())
                 .append(", leader ").append(s.getLeader() == 0 ? "unknown" : "node " + s.getLeader())
+                .append(s.getClusterId().isEmpty() ? "" : ", cluster " + s.getClusterId())
                 .append("\n\n");
 
         List<List<String>> rows = new ArrayList<>();

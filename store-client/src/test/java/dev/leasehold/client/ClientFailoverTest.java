@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.leasehold.store.InJvmCluster;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,30 @@ class ClientFailoverTest {
                 assertThat(next.lock("quorum-loss").tryAcquire(PATIENCE)).isPresent();
             }
             assertThat(session.isAlive()).isFalse();
+        }
+    }
+
+    @Test
+    void aSessionIsLostWhenAnotherClusterAnswersOnItsEndpoints() throws Exception {
+        InJvmCluster first = new InJvmCluster(dir.resolve("first"), 3).startAll();
+        List<String> addresses = first.addresses();
+        try (LeaseholdClient client = new LeaseholdClient(SessionsAndLocksClientTest.endpoints(first))) {
+            first.awaitLeader();
+            Session session = client.newSession(Duration.ofSeconds(10));
+            FencingToken token = session.lock("renamed").acquire();
+            assertThat(session.clusterId()).isNotEmpty();
+            assertThat(token.clusterId()).isEqualTo(session.clusterId());
+            first.close();
+
+            try (InJvmCluster second = new InJvmCluster(dir.resolve("second"), addresses).startAll()) {
+                second.awaitLeader();
+
+                SessionLostException lost = session.lost().get(60, TimeUnit.SECONDS);
+                assertThat(lost.getMessage()).contains("not " + session.clusterId() + " that granted it");
+                assertThat(session.isAlive()).isFalse();
+            }
+        } finally {
+            first.close();
         }
     }
 }

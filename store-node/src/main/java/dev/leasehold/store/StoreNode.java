@@ -93,7 +93,7 @@ public final class StoreNode implements AutoCloseable {
             this.executor = Executors.newFixedThreadPool(4, r -> daemon(r, "node-" + config.id() + "-requests"));
             LeaderRoute route = new LeaderRoute(driver, this::addressOf, forwarding);
             Requests requests = new Requests(driver, route, executor, new Deadlines(config.requestTimeout(), scheduler),
-                    config.requestTimeout());
+                    config.requestTimeout(), stateMachine::clusterId);
             this.keeper = new SessionKeeper(driver, stateMachine, System::nanoTime);
             this.lockPlaces = Executors.newSingleThreadExecutor(r -> daemon(r, "node-" + config.id() + "-lock-places"));
             LockService locks = new LockService(stateMachine, requests, lockPlaces);
@@ -153,6 +153,8 @@ public final class StoreNode implements AutoCloseable {
         long period = config.tick().toMillis();
         node.scheduler.scheduleAtFixedRate(node::updateHealth, period, period, TimeUnit.MILLISECONDS);
         node.scheduler.scheduleAtFixedRate(node.keeper::tick, period, period, TimeUnit.MILLISECONDS);
+        ClusterNaming naming = new ClusterNaming(node.driver, node.stateMachine);
+        node.scheduler.scheduleAtFixedRate(naming::tick, period, period, TimeUnit.MILLISECONDS);
         LOG.info("node " + config.id() + " serving on " + config.listen() + " (data " + config.dataDir() + ")");
         return node;
     }
@@ -238,6 +240,11 @@ public final class StoreNode implements AutoCloseable {
 
     public RaftDriver driver() {
         return driver;
+    }
+
+    /** The node's replicated state, for tests and tools in this JVM. */
+    public StateMachine stateMachine() {
+        return stateMachine;
     }
 
     public NodeMetrics metrics() {

@@ -9,9 +9,7 @@ import dev.leasehold.raft.Role;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,17 +41,21 @@ public final class InJvmCluster implements AutoCloseable {
         }
     }
 
+    /** A cluster on the given addresses (node i+1 on the i-th), such as another cluster's after it stopped. */
+    public InJvmCluster(Path root, List<String> addresses) {
+        this.root = root;
+        for (int i = 0; i < addresses.size(); i++) {
+            this.addresses.put(i + 1L, addresses.get(i));
+        }
+    }
+
     /** The client endpoints of all nodes, running or not, as {@code host:port}, in id order. */
     public List<String> addresses() {
         return List.copyOf(addresses.values());
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FreePorts.next();
     }
 
     NodeConfig config(long id) {
@@ -92,7 +94,7 @@ public final class InJvmCluster implements AutoCloseable {
         }
     }
 
-    /** Waits until the running nodes agree on one leader, and returns its id. */
+    /** Waits until the running nodes agree on one leader that has applied the cluster's id, and returns its id. */
     public long awaitLeader() {
         long[] leader = new long[1];
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -110,6 +112,9 @@ public final class InJvmCluster implements AutoCloseable {
                 if (n.driver().status().leader() != seen) {
                     return false;
                 }
+            }
+            if (nodes.get(seen).stateMachine().clusterId().isEmpty()) {
+                return false; // a new cluster grants no session before its first leader has named it
             }
             leader[0] = seen;
             return true;

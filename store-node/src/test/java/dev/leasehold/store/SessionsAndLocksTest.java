@@ -39,6 +39,36 @@ class SessionsAndLocksTest {
     Path dir;
 
     @Test
+    void everyNodeKnowsTheSameClusterIdAndSessionsAndAnswersCarryIt() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll()) {
+            long leader = cluster.awaitLeader();
+            String id = cluster.status(leader).getClusterId();
+            assertThat(id).isNotEmpty();
+            for (long node = 1; node <= 3; node++) {
+                long n = node;
+                await().atMost(PATIENCE).until(() -> cluster.status(n).getClusterId().equals(id));
+            }
+            long follower = leader % 3 + 1;
+
+            var granted = sessions(cluster, follower).grant(GrantRequest.newBuilder().setTtlMillis(10_000).build());
+            assertThat(granted.getClusterId()).isEqualTo(id);
+            assertThat(granted.getHeader().getClusterId()).isEqualTo(id);
+            assertThat(keepAliveOnce(cluster, leader, granted.getSessionId(), 1).getClusterId()).isEqualTo(id);
+            var tried = LockGrpc.newBlockingStub(cluster.channel(follower)).withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .tryAcquire(AcquireRequest.newBuilder().setName("named").setSessionId(granted.getSessionId())
+                            .setInvocationId(1).build());
+            assertThat(tried.getAcquired()).isTrue();
+            assertThat(tried.getClusterId()).isEqualTo(id);
+            assertThat(cluster.kv(follower).put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                    .setValue(ByteString.copyFromUtf8("v")).build()).getHeader().getClusterId()).isEqualTo(id);
+
+            cluster.stop(leader);
+            cluster.start(leader);
+            await().atMost(PATIENCE).until(() -> cluster.status(leader).getClusterId().equals(id));
+        }
+    }
+
+    @Test
     void keepAlivesAreAnsweredByTheLeaderOnlyAndEchoTheirSequence() throws Exception {
         try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll()) {
             long leader = cluster.awaitLeader();

@@ -57,7 +57,8 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         StatusResponse.Builder b = StatusResponse.newBuilder().setId(s.id()).setRole(s.role().name())
                 .setTerm(s.term()).setLeader(s.leader()).setCommitIndex(s.commit())
                 .setAppliedIndex(stateMachine.appliedIndex()).setLastIndex(s.lastIndex())
-                .setRevision(stateMachine.revision()).addAllRemoved(s.membership().removed());
+                .setRevision(stateMachine.revision()).addAllRemoved(s.membership().removed())
+                .setClusterId(stateMachine.clusterId());
         for (Member m : members(s)) {
             b.addMembers(m);
         }

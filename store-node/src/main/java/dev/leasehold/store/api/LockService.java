@@ -70,7 +70,8 @@ public final class LockService extends LockGrpc.LockImplBase {
         synchronized void granted(long token) {
             if (finish()) {
                 out.onNext(AcquireEvent.newBuilder().setGranted(LockGranted.newBuilder()
-                        .setHeader(requests.header(stateMachine.revision())).setToken(token)).build());
+                        .setHeader(requests.header(stateMachine.revision())).setToken(token)
+                        .setClusterId(requests.clusterId())).build());
                 out.onCompleted();
             }
         }
@@ -224,7 +225,8 @@ public final class LockService extends LockGrpc.LockImplBase {
                         true), acquireCommand(request, true), AcquireOutcome.class, outcome -> {
                     TryAcquireResponse.Builder b = TryAcquireResponse.newBuilder()
                             .setHeader(requests.header(stateMachine.revision()))
-                            .setAcquired(outcome.getToken() != 0).setToken(outcome.getToken());
+                            .setAcquired(outcome.getToken() != 0).setToken(outcome.getToken())
+                            .setClusterId(requests.clusterId());
                     if (outcome.getToken() == 0 && outcome.getHolderSession() != 0) {
                         b.setHolder(LockHolder.newBuilder().setSessionId(outcome.getHolderSession())
                                 .setToken(outcome.getHolderToken()));

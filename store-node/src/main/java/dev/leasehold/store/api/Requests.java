@@ -35,11 +35,14 @@ public final class Requests {
     private final LeaderRoute route;
     private final Executor executor;
     private final Deadlines deadlines;
+    private final Supplier<String> clusterId;
     /** Gives a call without a deadline this node's request timeout. */
     private final ClientInterceptor requestTimeout;
 
-    public Requests(RaftDriver driver, LeaderRoute route, Executor executor, Deadlines deadlines, Duration timeout) {
+    public Requests(RaftDriver driver, LeaderRoute route, Executor executor, Deadlines deadlines, Duration timeout,
+                    Supplier<String> clusterId) {
         this.driver = driver;
+        this.clusterId = clusterId;
         this.route = route;
         this.executor = executor;
         this.deadlines = deadlines;
@@ -56,6 +59,11 @@ public final class Requests {
 
     RaftDriver driver() {
         return driver;
+    }
+
+    /** The cluster's id as this node has applied it; empty before the first leader named it. */
+    String clusterId() {
+        return clusterId.get();
     }
 
     boolean leadsNow() {
@@ -148,7 +156,7 @@ public final class Requests {
 
     ResponseHeader header(long revision) {
         return ResponseHeader.newBuilder().setMemberId(driver.id()).setRaftTerm(driver.status().term())
-                .setRevision(revision).build();
+                .setRevision(revision).setClusterId(clusterId.get()).build();
     }
 
     /** Adds this node's id and term to the response's header (which the state machine may have started). */
@@ -160,7 +168,7 @@ public final class Requests {
         }
         ResponseHeader h = (ResponseHeader) response.getField(field);
         return (T) response.toBuilder().setField(field, h.toBuilder().setMemberId(driver.id())
-                .setRaftTerm(driver.status().term()).build()).build();
+                .setRaftTerm(driver.status().term()).setClusterId(clusterId.get()).build()).build();
     }
 
     private static boolean validated(Runnable validate, StreamObserver<?> observer) {

@@ -65,7 +65,8 @@ public final class SessionService extends SessionGrpc.SessionImplBase {
         requests.read(() -> RequestLimits.session(request.getSessionId()), Consistency.LINEARIZABLE, observer, () -> {
             var coordination = stateMachine.coordination();
             DescribeSessionResponse.Builder b = DescribeSessionResponse.newBuilder()
-                    .setHeader(requests.header(stateMachine.revision())).setSessionId(request.getSessionId());
+                    .setHeader(requests.header(stateMachine.revision())).setSessionId(request.getSessionId())
+                    .setClusterId(stateMachine.clusterId());
             coordination.session(request.getSessionId()).ifPresent(s -> b.setAlive(true)
                     .setDraining(s.getDraining()).setTtlMillis(s.getTtlMillis()).setOwner(s.getOwner())
                     .addAllHeldLocks(coordination.heldBy(s.getId())));

@@ -129,7 +129,8 @@ public final class SessionKeeper {
     public CompletableFuture<KeepAliveResponse> keepAlive(long session, long sequence) {
         long arrival = nanoClock.getAsLong();
         RaftStatus status = driver.status();
-        KeepAliveResponse.Builder answer = KeepAliveResponse.newBuilder().setSessionId(session).setSequence(sequence);
+        KeepAliveResponse.Builder answer = KeepAliveResponse.newBuilder().setSessionId(session).setSequence(sequence)
+                .setClusterId(stateMachine.clusterId());
         if (!leadsIn(status)) {
             return CompletableFuture.completedFuture(answer.setResult(Result.NOT_LEADER)
                     .setLeader(status.leader()).build());

@@ -7,11 +7,13 @@ import dev.leasehold.api.command.v1.Command;
 import dev.leasehold.api.command.v1.Refusal;
 import dev.leasehold.api.command.v1.SetMemberAddress;
 import dev.leasehold.api.v1.Fence;
+import dev.leasehold.api.v1.GrantResponse;
 import dev.leasehold.api.v1.KeyValue;
 import dev.leasehold.api.v1.RangeResponse;
 import dev.leasehold.api.v1.ResponseHeader;
 import dev.leasehold.raft.Entry;
 import dev.leasehold.raft.Membership;
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -83,6 +85,7 @@ public final class RocksStateMachine implements StateMachine {
     static final byte[] APPLIED_INDEX_KEY = bytes("applied_index");
     static final byte[] REVISION_KEY = bytes("revision");
     static final byte[] MEMBERSHIP_KEY = bytes("membership");
+    static final byte[] CLUSTER_ID_KEY = bytes("cluster_id");
     static final byte[] ADDRESS_PREFIX = bytes("member_address/");
 
     private static final System.Logger LOG = System.getLogger(RocksStateMachine.class.getName());
@@ -90,7 +93,7 @@ public final class RocksStateMachine implements StateMachine {
 
     /** What the last apply left; published whole so that a reader never mixes two batches. */
     private record AppliedState(long index, long revision, Membership membership, Map<Long, String> addresses,
-                                Coordination coordination) {
+                                Coordination coordination, String clusterId) {
     }
 
     private final Path home;
@@ -161,6 +164,11 @@ public final class RocksStateMachine implements StateMachine {
     }
 
     @Override
+    public String clusterId() {
+        return applied.clusterId();
+    }
+
+    @Override
     public Coordination coordination() {
         return applied.coordination();
     }
@@ -213,6 +221,7 @@ public final class RocksStateMachine implements StateMachine {
             KeyValueTable table = new KeyValueTable(rows, before.revision());
             long index = before.index();
             Membership membership = before.membership();
+            String clusterId = before.clusterId();
             SortedMap<Long, String> addresses = new TreeMap<>(before.addresses());
             List<ApplyResult> results = new ArrayList<>();
             for (Entry entry : entries) {
@@ -231,9 +240,22 @@ public final class RocksStateMachine implements StateMachine {
                             batch.put(db.meta(), MEMBERSHIP_KEY, entry.data());
                         }
                         case NORMAL -> {
-                            if (entry.data().length > 0) {
-                                response = applyCommand(entry.index(), Command.parseFrom(entry.data()), table,
-                                        coordination, rows, addresses);
+                            Command command = entry.data().length > 0 ? Command.parseFrom(entry.data()) : null;
+                            if (command != null && command.hasSetClusterId()) {
+                                String named = command.getSetClusterId().getClusterId();
+                                if (clusterId.isEmpty() && !named.isEmpty()) {
+                                    clusterId = named;
+                                    batch.put(db.meta(), CLUSTER_ID_KEY, named.getBytes(StandardCharsets.UTF_8));
+                                }
+                            } else if (command != null && command.hasGrantSession() && clusterId.isEmpty()) {
+                                response = Optional.of(Coordination.refusal(Status.Code.UNAVAILABLE,
+                                        "the cluster has no id yet (its first leader is naming it); retry"));
+                            } else if (command != null) {
+                                response = applyCommand(entry.index(), command, table, coordination, rows,
+                                        addresses);
+                                if (response.orElse(null) instanceof GrantResponse granted) {
+                                    response = Optional.of(granted.toBuilder().setClusterId(clusterId).build());
+                                }
                             }
                         }
                     }
@@ -251,7 +273,7 @@ public final class RocksStateMachine implements StateMachine {
             batch.put(db.meta(), REVISION_KEY, encodeLong(table.revision()));
             db.db().write(db.bufferedWrites(), batch);
             applied = new AppliedState(index, table.revision(), membership,
-                    Collections.unmodifiableSortedMap(addresses), coordination);
+                    Collections.unmodifiableSortedMap(addresses), coordination, clusterId);
             return results;
         } catch (RocksDBException e) {
             throw db.failure("applying entries after " + before.index(), e);
@@ -287,6 +309,7 @@ public final class RocksStateMachine implements StateMachine {
             case ACQUIRE -> coordination.acquire(index, command.getAcquire(), rows);
             case CANCEL_ACQUIRE -> coordination.cancel(command.getCancelAcquire(), rows);
             case RELEASE -> coordination.release(index, command.getRelease(), rows);
+            case SET_CLUSTER_ID -> throw new IllegalStateException("SetClusterId is applied by applyBatch");
             case COMMAND_NOT_SET -> throw new IllegalArgumentException(
                     "the command is of a kind this build does not know (fields " + command.getUnknownFields()
                             .asMap().keySet() + ")");
@@ -492,7 +515,7 @@ public final class RocksStateMachine implements StateMachine {
                         : "an applied index but no revision"));
             }
             if (index == null) {
-                return new AppliedState(0, 0, Membership.EMPTY, Map.of(), loadCoordination(db));
+                return new AppliedState(0, 0, Membership.EMPTY, Map.of(), loadCoordination(db), "");
             }
             byte[] membership = db.db().get(db.meta(), MEMBERSHIP_KEY);
             Membership decoded;
@@ -502,10 +525,15 @@ public final class RocksStateMachine implements StateMachine {
                 throw db.corrupted("the stored membership is damaged: " + e.getMessage());
             }
             return new AppliedState(decodeLong(db, "applied index", index), decodeLong(db, "revision", revision),
-                    decoded, loadAddresses(db), loadCoordination(db));
+                    decoded, loadAddresses(db), loadCoordination(db), loadClusterId(db));
         } catch (RocksDBException e) {
             throw db.failure("loading the state machine", e);
         }
+    }
+
+    private static String loadClusterId(RocksDatabase db) throws RocksDBException {
+        byte[] id = db.db().get(db.meta(), CLUSTER_ID_KEY);
+        return id == null ? "" : new String(id, StandardCharsets.UTF_8);
     }
 
     private static Coordination loadCoordination(RocksDatabase db) throws RocksDBException {

@@ -28,6 +28,12 @@ public interface StateMachine extends AutoCloseable {
     /** The store revision: the number of writes applied so far. */
     long revision();
 
+    /**
+     * The cluster's id as of {@link #appliedIndex()}: set once through the log ({@code SetClusterId}), empty
+     * before. Sessions are granted only once it is set, so every session, token and answer carries it.
+     */
+    String clusterId();
+
     /** The membership as of {@link #appliedIndex()}. */
     Membership membership();
 

@@ -2,12 +2,11 @@ package dev.leasehold.store.process;
 
 import dev.leasehold.api.v1.Member;
 import dev.leasehold.api.v1.StatusResponse;
+import dev.leasehold.store.FreePorts;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,12 +123,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FreePorts.next();
     }
 
     private NodeProcess newNode(long id, String address, Map<Long, String> peers, boolean join) {
@@ -240,8 +234,12 @@ public final class ProcessCluster implements AutoCloseable {
                 term = s.getTerm();
             }
             NodeProcess candidate = nodes.get(seen);
-            if (candidate == null || !candidate.isServing()
-                    || !"LEADER".equals(candidate.status(Duration.ofSeconds(2)).getRole())) {
+            if (candidate == null || !candidate.isServing()) {
+                return false;
+            }
+            StatusResponse status = candidate.status(Duration.ofSeconds(2));
+            // a new cluster grants no session before its first leader has named it
+            if (!"LEADER".equals(status.getRole()) || status.getClusterId().isEmpty()) {
                 return false;
             }
             leader.set(candidate);

@@ -49,6 +49,8 @@ class CoordinationTest {
     void open() {
         sm = RocksStateMachine.open(dir.resolve("sm"));
         sm.onCoordinationEvents(events::addAll);
+        // a cluster grants sessions once it has an id
+        sm.apply(List.of(new Entry(1, 1, EntryType.NORMAL, RocksStateMachineTest.clusterId("test").toByteArray())));
     }
 
     @AfterEach

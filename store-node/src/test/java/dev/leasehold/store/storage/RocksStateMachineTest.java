@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.leasehold.api.command.v1.Command;
+import dev.leasehold.api.command.v1.GrantSession;
+import dev.leasehold.api.command.v1.Refusal;
+import dev.leasehold.api.command.v1.SetClusterId;
 import dev.leasehold.api.command.v1.SetMemberAddress;
 import dev.leasehold.api.v1.Compare;
 import dev.leasehold.api.v1.DeleteRequest;
 import dev.leasehold.api.v1.DeleteResponse;
 import dev.leasehold.api.v1.GetRequest;
+import dev.leasehold.api.v1.GrantResponse;
 import dev.leasehold.api.v1.KeyValue;
 import dev.leasehold.api.v1.PutRequest;
 import dev.leasehold.api.v1.PutResponse;
@@ -380,6 +384,43 @@ class RocksStateMachineTest {
 
     // ---------------------------------------------------------------- checkpoint and restore
 
+    // ---------------------------------------------------------------- the cluster's id
+
+    @Test
+    void theFirstClusterIdAppliedIsKeptThroughAReopenAndACheckpointAndLaterOnesChangeNothing() {
+        Store store = store("named");
+        assertThat(store.sm.clusterId()).isEmpty();
+
+        store.apply(clusterId("first"), clusterId("second"));
+        assertThat(store.sm.clusterId()).isEqualTo("first");
+        store.reopen();
+        assertThat(store.sm.clusterId()).isEqualTo("first");
+
+        Path checkpoint = dir.resolve("snapshots/named");
+        store.sm.checkpoint(checkpoint);
+        Store restored = store("restored");
+        restored.apply(clusterId("other"));
+        restored.sm.restore(checkpoint);
+        assertThat(restored.sm.clusterId()).isEqualTo("first");
+    }
+
+    @Test
+    void noSessionIsGrantedBeforeTheClusterHasAnIdAndAGrantAfterCarriesIt() {
+        Store store = store("grants");
+        Command grant = Command.newBuilder().setGrantSession(GrantSession.newBuilder().setTtlMillis(5_000)).build();
+
+        Message early = store.applyOne(grant);
+        assertThat(early).isInstanceOfSatisfying(Refusal.class, r -> {
+            assertThat(r.getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE.value());
+            assertThat(r.getMessage()).contains("no id yet");
+        });
+        store.apply(clusterId("c-1"));
+        Message granted = store.applyOne(grant);
+
+        assertThat(granted).isInstanceOfSatisfying(GrantResponse.class,
+                g -> assertThat(g.getClusterId()).isEqualTo("c-1"));
+    }
+
     @Test
     void aCheckpointRestoredIntoAnotherStateMachineGivesIdenticalState() {
         Store source = store("source");
@@ -668,6 +709,10 @@ class RocksStateMachineTest {
 
     static Entry entry(long index, Command command) {
         return Entry.normal(1, index, command.toByteArray());
+    }
+
+    static Command clusterId(String id) {
+        return Command.newBuilder().setSetClusterId(SetClusterId.newBuilder().setClusterId(id)).build();
     }
 
     static Command put(String key, String value) {
