@@ -79,8 +79,12 @@ final class SessionCommand implements Callable<Integer> {
         PrintWriter out = out();
         out.println("session  " + id + (session.getDraining() ? " (draining)" : ""));
         out.println("ttl      " + session.getTtlMillis() + "ms");
-        out.println("owner    " + session.getOwner());
-        out.println("holds    " + String.join(", ", session.getHeldLocksList()));
+        out.println("owner    " + (session.getOwner().isEmpty() ? "(none)" : session.getOwner()));
+        out.println("holds    " + (session.getHeldLocksCount() == 0 ? "(no lock)"
+                : String.join(", ", session.getHeldLocksList())));
+        if (!session.getClusterId().isEmpty()) {
+            out.println("cluster  " + session.getClusterId());
+        }
         out.flush();
         return 0;
     }
