@@ -25,10 +25,12 @@ import java.util.TreeMap;
  * @param heartbeatTicks    heartbeat interval in ticks
  * @param snapshotThreshold entries applied since the last snapshot before the log is compacted behind a new one
  * @param requestTimeout    how long a client request may wait for its write or read to complete
+ * @param faultInjection    serve the test-only {@code Faults} service, which can cut this node off from its peers
  */
 public record NodeConfig(long id, InetSocketAddress listen, String advertise, SortedMap<Long, String> initialMembers,
                          boolean join, Path dataDir, Optional<InetSocketAddress> metricsListen, Duration tick, int electionTicks,
-                         int heartbeatTicks, long snapshotThreshold, Duration requestTimeout) {
+                         int heartbeatTicks, long snapshotThreshold, Duration requestTimeout,
+                         boolean faultInjection) {
 
     public NodeConfig {
         initialMembers = new TreeMap<>(initialMembers);
@@ -58,26 +60,32 @@ public record NodeConfig(long id, InetSocketAddress listen, String advertise, So
     public static NodeConfig of(long id, InetSocketAddress listen, String advertise, Map<Long, String> members,
                                 Path dataDir) {
         return new NodeConfig(id, listen, advertise, new TreeMap<>(members), false, dataDir, Optional.empty(),
-                Duration.ofMillis(100), 10, 1, 10_000, Duration.ofSeconds(10));
+                Duration.ofMillis(100), 10, 1, 10_000, Duration.ofSeconds(10), false);
     }
 
     public NodeConfig withTiming(Duration newTick, int newElectionTicks, int newHeartbeatTicks) {
         return new NodeConfig(id, listen, advertise, initialMembers, join, dataDir, metricsListen, newTick,
-                newElectionTicks, newHeartbeatTicks, snapshotThreshold, requestTimeout);
+                newElectionTicks, newHeartbeatTicks, snapshotThreshold, requestTimeout, faultInjection);
     }
 
     public NodeConfig joining() {
         return new NodeConfig(id, listen, advertise, initialMembers, true, dataDir, metricsListen, tick, electionTicks,
-                heartbeatTicks, snapshotThreshold, requestTimeout);
+                heartbeatTicks, snapshotThreshold, requestTimeout, faultInjection);
     }
 
     public NodeConfig withSnapshotThreshold(long entries) {
         return new NodeConfig(id, listen, advertise, initialMembers, join, dataDir, metricsListen, tick, electionTicks,
-                heartbeatTicks, entries, requestTimeout);
+                heartbeatTicks, entries, requestTimeout, faultInjection);
     }
 
     public NodeConfig withMetrics(InetSocketAddress address) {
         return new NodeConfig(id, listen, advertise, initialMembers, join, dataDir, Optional.of(address), tick,
-                electionTicks, heartbeatTicks, snapshotThreshold, requestTimeout);
+                electionTicks, heartbeatTicks, snapshotThreshold, requestTimeout, faultInjection);
+    }
+
+    /** The same, serving the test-only {@code Faults} service. */
+    public NodeConfig withFaultInjection() {
+        return new NodeConfig(id, listen, advertise, initialMembers, join, dataDir, metricsListen, tick,
+                electionTicks, heartbeatTicks, snapshotThreshold, requestTimeout, true);
     }
 }

@@ -13,6 +13,8 @@ import dev.leasehold.store.api.LockService;
 import dev.leasehold.store.api.SessionService;
 import dev.leasehold.store.session.SessionKeeper;
 import dev.leasehold.store.api.LeaderRoute;
+import dev.leasehold.store.fault.FaultsService;
+import dev.leasehold.store.fault.PeerIsolation;
 import dev.leasehold.store.metrics.NodeMetrics;
 import dev.leasehold.store.storage.LogStore;
 import dev.leasehold.store.storage.RocksLogStore;
@@ -65,6 +67,7 @@ public final class StoreNode implements AutoCloseable {
     private final Server server;
     private final long commitAtStart;
     private final SessionKeeper keeper;
+    private final PeerIsolation isolation = new PeerIsolation();
     private volatile boolean closed;
 
     private StoreNode(NodeConfig config, Consumer<Throwable> onFatal) throws IOException {
@@ -81,7 +84,7 @@ public final class StoreNode implements AutoCloseable {
             this.stateMachine = sm;
             this.commitAtStart = log.hardState().commit();
             this.metrics = new NodeMetrics(config.id());
-            this.transport = new PeerTransport(this::addressOf, snapshots);
+            this.transport = new PeerTransport(this::addressOf, snapshots, isolation);
             RaftConfig raftConfig = RaftConfig.defaults(config.id())
                     .withTicks(config.electionTicks(), config.heartbeatTicks())
                     .withRandomSeed(new SecureRandom().nextLong());
@@ -91,7 +94,7 @@ public final class StoreNode implements AutoCloseable {
             this.forwarding = new Forwarding(config.id());
             this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "node-" + config.id() + "-timer"));
             this.executor = Executors.newFixedThreadPool(4, r -> daemon(r, "node-" + config.id() + "-requests"));
-            LeaderRoute route = new LeaderRoute(driver, this::addressOf, forwarding);
+            LeaderRoute route = new LeaderRoute(driver, this::addressOf, forwarding, isolation);
             Requests requests = new Requests(driver, route, executor, new Deadlines(config.requestTimeout(), scheduler),
                     config.requestTimeout(), stateMachine::clusterId);
             this.keeper = new SessionKeeper(driver, stateMachine, System::nanoTime);
@@ -100,7 +103,13 @@ public final class StoreNode implements AutoCloseable {
             stateMachine.onCoordinationEvents(locks::onEvents);
             Duration electionTimeout = config.tick().multipliedBy(config.electionTicks());
             health.setStatus("", ServingStatus.NOT_SERVING);
-            this.server = NettyServerBuilder.forAddress(config.listen())
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(config.listen());
+            if (config.faultInjection()) {
+                isolation.onIsolate(peers -> peers.forEach(peer -> addressOf(peer).ifPresent(forwarding::disconnect)));
+                builder.addService(new FaultsService(config.id(), isolation))
+                        .intercept(Forwarding.refusingForwardsFrom(isolation::cuts));
+            }
+            this.server = builder
                     .maxInboundMessageSize(16 << 20)
                     // peers ping every 10 s to notice a dead connection; the default would answer too_many_pings
                     .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
@@ -114,7 +123,7 @@ public final class StoreNode implements AutoCloseable {
                                     ? executor : null;
                         }
                     })
-                    .addService(new RaftPeerService(driver, snapshots))
+                    .addService(new RaftPeerService(driver, snapshots, isolation))
                     .addService(ServerInterceptors.intercept(
                             new KvService(stateMachine, requests),
                             Forwarding.serverInterceptor()))

@@ -86,6 +86,11 @@ public final class StoreNodeMain implements Callable<Integer> {
                     + "default ${DEFAULT-VALUE})")
     String requestTimeout;
 
+    @Option(names = "--fault-injection", defaultValue = "${env:LEASEHOLD_FAULT_INJECTION:-false}",
+            description = "for tests only: serve the Faults service, which can cut this node off from its peers "
+                    + "(env LEASEHOLD_FAULT_INJECTION)")
+    boolean faultInjection;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new StoreNodeMain()).execute(args));
     }
@@ -115,7 +120,8 @@ public final class StoreNodeMain implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         System.out.println("leasehold-node " + config.id() + " listening on " + config.listen()
-                + " (advertised as " + config.advertise() + ")");
+                + " (advertised as " + config.advertise() + ")"
+                + (config.faultInjection() ? "; fault injection is ON (tests only)" : ""));
         stopped.await();
         return 0;
     }
@@ -170,7 +176,7 @@ public final class StoreNodeMain implements Callable<Integer> {
         NodeConfig config = new NodeConfig(nodeId, listenAddress, advertised, members, join, dataDir,
                 Optional.ofNullable(metricsListen).filter(s -> !s.isBlank()).map(s -> bindAddress("--metrics-listen", s)),
                 duration("--tick", tick), electionTicks, heartbeatTicks, snapshotThreshold,
-                duration("--request-timeout", requestTimeout));
+                duration("--request-timeout", requestTimeout), faultInjection);
         return config;
     }
 

@@ -33,6 +33,7 @@ public final class InJvmCluster implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final List<Throwable> fatal = new ArrayList<>();
     long snapshotThreshold = 10_000;
+    private boolean faultInjection;
 
     public InJvmCluster(Path root, int size) {
         this.root = root;
@@ -58,12 +59,19 @@ public final class InJvmCluster implements AutoCloseable {
         return FreePorts.next();
     }
 
+    /** Nodes started from now on serve the test-only {@code Faults} service (--fault-injection). */
+    public InJvmCluster withFaultInjection() {
+        faultInjection = true;
+        return this;
+    }
+
     NodeConfig config(long id) {
         String address = addresses.get(id);
         int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
-        return NodeConfig.of(id, new InetSocketAddress("127.0.0.1", port), address, addresses,
+        NodeConfig config = NodeConfig.of(id, new InetSocketAddress("127.0.0.1", port), address, addresses,
                         root.resolve("node-" + id))
                 .withTiming(Duration.ofMillis(50), 10, 1).withSnapshotThreshold(snapshotThreshold);
+        return faultInjection ? config.withFaultInjection() : config;
     }
 
     public InJvmCluster startAll() throws IOException {

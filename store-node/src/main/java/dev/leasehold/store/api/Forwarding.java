@@ -13,9 +13,11 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * Forwards requests from a follower to the leader, once: a forwarded request carries a header, and a node that
@@ -68,6 +70,35 @@ public final class Forwarding implements AutoCloseable {
                 return Contexts.interceptCall(ctx, call, headers, next);
             }
         };
+    }
+
+    /**
+     * Fault injection: refuses (UNAVAILABLE) every request forwarded by a peer that {@code cut} names, as a
+     * partition between the two nodes would.
+     */
+    public static ServerInterceptor refusingForwardsFrom(LongPredicate cut) {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                String by = headers.get(FORWARDED);
+                if (by != null && by.chars().allMatch(Character::isDigit) && cut.test(Long.parseLong(by))) {
+                    call.close(Status.UNAVAILABLE.withDescription("this node is cut off from node " + by
+                            + " (fault injection); retry"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+                return next.startCall(call, headers);
+            }
+        };
+    }
+
+    /** Fails every forwarded call open to {@code address} with UNAVAILABLE (fault injection cut it off). */
+    public void disconnect(String address) {
+        ManagedChannel channel = channels.remove(address);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
     }
 
     @Override

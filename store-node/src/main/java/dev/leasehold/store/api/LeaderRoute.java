@@ -5,6 +5,7 @@ import dev.leasehold.raft.RaftStatus;
 import dev.leasehold.raft.Role;
 import dev.leasehold.store.RaftDriver;
 import dev.leasehold.store.StoreException;
+import dev.leasehold.store.fault.PeerIsolation;
 import io.grpc.Channel;
 import java.util.Optional;
 import java.util.function.LongFunction;
@@ -15,11 +16,14 @@ public final class LeaderRoute {
     private final RaftDriver driver;
     private final LongFunction<Optional<String>> addressOf;
     private final Forwarding forwarding;
+    private final PeerIsolation isolation;
 
-    public LeaderRoute(RaftDriver driver, LongFunction<Optional<String>> addressOf, Forwarding forwarding) {
+    public LeaderRoute(RaftDriver driver, LongFunction<Optional<String>> addressOf, Forwarding forwarding,
+                       PeerIsolation isolation) {
         this.driver = driver;
         this.addressOf = addressOf;
         this.forwarding = forwarding;
+        this.isolation = isolation;
     }
 
     public boolean leadsNow() {
@@ -29,7 +33,8 @@ public final class LeaderRoute {
     /**
      * A channel to the leader for a request this node cannot serve itself.
      *
-     * @throws StoreException UNAVAILABLE when no leader is known, or the request was already forwarded once
+     * @throws StoreException UNAVAILABLE when no leader is known, the request was already forwarded once, or fault
+     *                        injection cut this node off from the leader
      */
     public Channel leaderChannel() {
         if (Forwarding.currentRequestWasForwarded()) {
@@ -38,6 +43,10 @@ public final class LeaderRoute {
         RaftStatus s = driver.status();
         if (s.leader() == RaftNode.NONE || s.leader() == driver.id()) {
             throw StoreException.unavailable("no leader is known (an election may be under way); retry");
+        }
+        if (isolation.cuts(s.leader())) {
+            throw StoreException.unavailable("this node is cut off from leader " + s.leader()
+                    + " (fault injection); retry");
         }
         String address = addressOf.apply(s.leader()).orElseThrow(() -> StoreException.unavailable(
                 "the address of leader " + s.leader() + " is not known here; retry"));

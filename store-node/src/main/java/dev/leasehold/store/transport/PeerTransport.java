@@ -6,6 +6,7 @@ import dev.leasehold.api.peer.v1.SendSummary;
 import dev.leasehold.raft.Message;
 import dev.leasehold.store.RaftDriver;
 import dev.leasehold.store.SnapshotFiles;
+import dev.leasehold.store.fault.PeerIsolation;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -24,7 +25,8 @@ import java.util.logging.Logger;
  * Sends Raft messages to peers: one long-lived gRPC stream per peer, written in order and as fast as the peer's
  * flow control allows (pipelining). A stream that breaks is reported to the core as unreachable and reopened on
  * the next message; messages queued beyond a bound are dropped, which Raft tolerates. Snapshots go through
- * {@link SnapshotSender}.
+ * {@link SnapshotSender}. Messages to a peer that fault injection cut this node off from are dropped, as a
+ * partition would lose them.
  */
 public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
 
@@ -33,6 +35,7 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
 
     private final LongFunction<Optional<String>> addressOf;
     private final SnapshotFiles snapshots;
+    private final PeerIsolation isolation;
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
     private final ExecutorService snapshotSenders = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "snapshot-sender");
@@ -44,9 +47,11 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
     /**
      * @param addressOf the current gRPC address of a peer id, if known
      */
-    public PeerTransport(LongFunction<Optional<String>> addressOf, SnapshotFiles snapshots) {
+    public PeerTransport(LongFunction<Optional<String>> addressOf, SnapshotFiles snapshots,
+                         PeerIsolation isolation) {
         this.addressOf = addressOf;
         this.snapshots = snapshots;
+        this.isolation = isolation;
     }
 
     public void bind(RaftDriver raftDriver) {
@@ -55,6 +60,12 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
 
     @Override
     public void send(Message m) {
+        if (isolation.cuts(m.to())) {
+            if (m instanceof Message.InstallSnapshot) {
+                driver.reportSnapshot(m.to(), false);
+            }
+            return;
+        }
         if (m instanceof Message.InstallSnapshot s) {
             Optional<ManagedChannel> channel = link(m.to()).flatMap(PeerLink::channel);
             if (channel.isEmpty()) {

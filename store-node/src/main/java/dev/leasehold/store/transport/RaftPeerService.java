@@ -10,6 +10,7 @@ import dev.leasehold.raft.Message;
 import dev.leasehold.raft.Snapshot;
 import dev.leasehold.store.RaftDriver;
 import dev.leasehold.store.SnapshotFiles;
+import dev.leasehold.store.fault.PeerIsolation;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -20,17 +21,22 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
-/** Receives Raft messages and snapshots from peers and hands them to the driver. */
+/**
+ * Receives Raft messages and snapshots from peers and hands them to the driver; drops those from a peer that
+ * fault injection cut this node off from.
+ */
 public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
 
     private static final Logger LOG = Logger.getLogger(RaftPeerService.class.getName());
 
     private final RaftDriver driver;
     private final SnapshotFiles snapshots;
+    private final PeerIsolation isolation;
 
-    public RaftPeerService(RaftDriver driver, SnapshotFiles snapshots) {
+    public RaftPeerService(RaftDriver driver, SnapshotFiles snapshots, PeerIsolation isolation) {
         this.driver = driver;
         this.snapshots = snapshots;
+        this.isolation = isolation;
     }
 
     @Override
@@ -41,8 +47,8 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
             @Override
             public void onNext(RaftMessage m) {
                 received++;
-                if (m.getTo() != driver.id()) {
-                    return; // meant for another incarnation at this address
+                if (m.getTo() != driver.id() || isolation.cuts(m.getFrom())) {
+                    return; // meant for another incarnation at this address, or cut off by fault injection
                 }
                 try {
                     driver.step(MessageCodec.decode(m));
@@ -93,6 +99,9 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
                     if (!chunk.hasMeta() || chunk.getTo() != driver.id()) {
                         throw new IOException("the first chunk must carry the snapshot metadata for node "
                                 + driver.id());
+                    }
+                    if (isolation.cuts(chunk.getFrom())) {
+                        throw new IOException("cut off from node " + chunk.getFrom() + " (fault injection)");
                     }
                     first = chunk;
                     dir = snapshots.newIncoming(chunk.getMeta().getIndex());
