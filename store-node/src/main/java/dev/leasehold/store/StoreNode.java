@@ -105,7 +105,8 @@ public final class StoreNode implements AutoCloseable {
             health.setStatus("", ServingStatus.NOT_SERVING);
             NettyServerBuilder builder = NettyServerBuilder.forAddress(config.listen());
             if (config.faultInjection()) {
-                isolation.onIsolate(peers -> peers.forEach(peer -> addressOf(peer).ifPresent(forwarding::disconnect)));
+                // requests forwarded before the cut would otherwise go on over connections a partition breaks
+                isolation.onIsolate(peers -> peers.forEach(p -> addressOf(p).ifPresent(forwarding::disconnect)));
                 builder.addService(new FaultsService(config.id(), isolation))
                         .intercept(Forwarding.refusingForwardsFrom(isolation::cuts));
             }

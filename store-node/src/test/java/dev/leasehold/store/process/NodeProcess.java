@@ -1,5 +1,6 @@
 package dev.leasehold.store.process;
 
+import dev.leasehold.api.faults.v1.FaultsGrpc;
 import dev.leasehold.api.v1.ClusterGrpc;
 import dev.leasehold.api.v1.KVGrpc;
 import dev.leasehold.api.v1.StatusRequest;
@@ -119,17 +120,14 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private List<String> command() {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
+        List<String> options = new ArrayList<>();
+        options.add("-Xmx256m");
         for (String option : JVM_OPTIONS.trim().split("\\s+")) {
             if (!option.isEmpty()) {
-                cmd.add(option);
+                options.add(option);
             }
         }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(StoreNodeMain.class.getName());
+        List<String> cmd = ChildJvm.command(options, StoreNodeMain.class.getName());
         cmd.add("--id=" + id);
         cmd.add("--listen=" + address());
         cmd.add("--advertise=" + address());
@@ -300,19 +298,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private void signal(String signal) {
-        long pid = pid();
-        try {
-            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill " + signal + " " + pid + " failed: "
-                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        ChildJvm.signal(pid(), signal);
     }
 
     // ---------------------------------------------------------------- clients
@@ -334,6 +320,11 @@ public final class NodeProcess implements AutoCloseable {
 
     public StatusResponse status(Duration deadline) {
         return cluster(deadline).status(StatusRequest.getDefaultInstance());
+    }
+
+    /** The test-only Faults service; served only by a node started with --fault-injection. */
+    public FaultsGrpc.FaultsBlockingStub faults(Duration deadline) {
+        return FaultsGrpc.newBlockingStub(channel()).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The whole Prometheus text of the node's /metrics endpoint. */
@@ -368,15 +359,7 @@ public final class NodeProcess implements AutoCloseable {
 
     /** The last {@code lines} lines of the node's log, under a heading. */
     public String logTail(int lines) {
-        String text = read(logFile);
-        String[] all = text.split("\n", -1);
-        int from = Math.max(0, all.length - lines);
-        StringBuilder b = new StringBuilder("---- node " + id + " (" + logFile + "), last " + (all.length - from)
-                + " lines:\n");
-        for (int i = from; i < all.length; i++) {
-            b.append(all[i]).append('\n');
-        }
-        return b.toString();
+        return ChildJvm.tail("node " + id, logFile, lines);
     }
 
     private void appendToLog(String text) {
@@ -390,11 +373,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "";
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e + ")";
-        }
+        return ChildJvm.read(file);
     }
 
     private static boolean waitForExit(Process p, Duration atMost) {

@@ -39,12 +39,12 @@ public final class ProcessCluster implements AutoCloseable {
     private final TreeMap<Long, NodeProcess> nodes = new TreeMap<>();
     private final TreeMap<Long, String> initialMembers = new TreeMap<>();
     private final List<NodeProcess> twins = new ArrayList<>();
-    private final List<String> timing;
+    private final List<String> clusterFlags;
 
-    private ProcessCluster(Path dataRoot, Path logRoot, List<String> timing) {
+    private ProcessCluster(Path dataRoot, Path logRoot, List<String> clusterFlags) {
         this.dataRoot = dataRoot;
         this.logRoot = logRoot;
-        this.timing = List.copyOf(timing);
+        this.clusterFlags = List.copyOf(clusterFlags);
     }
 
     /** Settings of a cluster to start. */
@@ -53,6 +53,7 @@ public final class ProcessCluster implements AutoCloseable {
         private final String testName;
         private int size = 3;
         private long snapshotThreshold = 10_000;
+        private boolean faultInjection;
 
         private Builder(Path dataRoot, String testName) {
             this.dataRoot = dataRoot;
@@ -69,15 +70,24 @@ public final class ProcessCluster implements AutoCloseable {
             return this;
         }
 
+        /** Starts every node with {@code --fault-injection}, so that tests can cut it off from its peers. */
+        public Builder faultInjection() {
+            this.faultInjection = true;
+            return this;
+        }
+
         /** Creates the nodes without starting them. */
         public ProcessCluster build() {
             Path logs = Path.of("target", "process-it", testName).toAbsolutePath();
             deleteRecursively(logs); // the logs of an earlier run of the same test
             // an election timeout of 1 s rather than 0.5 s: five JVMs share two cores, and a node starved for a few
             // hundred milliseconds should not start an election on its own
-            List<String> timing = List.of("--tick=50ms", "--election-ticks=20", "--heartbeat-ticks=2",
-                    "--request-timeout=5s", "--snapshot-threshold=" + snapshotThreshold);
-            ProcessCluster cluster = new ProcessCluster(dataRoot, logs, timing);
+            List<String> flags = new ArrayList<>(List.of("--tick=50ms", "--election-ticks=20", "--heartbeat-ticks=2",
+                    "--request-timeout=5s", "--snapshot-threshold=" + snapshotThreshold));
+            if (faultInjection) {
+                flags.add("--fault-injection");
+            }
+            ProcessCluster cluster = new ProcessCluster(dataRoot, logs, flags);
             for (long id = 1; id <= size; id++) {
                 cluster.initialMembers.put(id, "127.0.0.1:" + freePort());
             }
@@ -128,7 +138,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     private NodeProcess newNode(long id, String address, Map<Long, String> peers, boolean join) {
         int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-        List<String> flags = new ArrayList<>(timing);
+        List<String> flags = new ArrayList<>(clusterFlags);
         flags.add("--peers=" + peers.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(",")));
         if (join) {
