@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 
 /**
  * The merged history of several processes: their operations (an invocation paired with its completion; one that
- * never completed counts as indeterminate) and their notes, in time order.
+ * never completed counts as indeterminate, with {@code open=true} in its result) and their notes, in time order.
  */
 public final class History {
 
@@ -83,7 +83,7 @@ public final class History {
         }
         for (HistoryEvent invoke : open.values()) {
             ops.add(new HistoryOp(invoke.process(), invoke.id(), invoke.fields(), invoke.nanos(), Kind.INFO,
-                    Map.of("why", "never completed"), HistoryOp.NEVER));
+                    Map.of("why", "never completed", "open", "true"), HistoryOp.NEVER));
         }
         ops.sort(Comparator.comparingLong(HistoryOp::invoked));
         return new History(ops, notes);
