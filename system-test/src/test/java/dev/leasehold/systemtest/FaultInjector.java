@@ -72,10 +72,13 @@ final class FaultInjector {
     /** kill -9 of the leader; a new leader must be elected among the others; then the killed node restarts. */
     void killLeader(Duration down) {
         NodeProcess leader = cluster.awaitLeader();
-        noteFault("leader-kill", "node", "" + leader.id());
+        long term = leader.status(CALL).getTerm();
+        noteFault("leader-kill", "node", "" + leader.id(), "term", "" + term);
         leader.kill9();
         NodeProcess successor = cluster.awaitLeader();
         assertThat(successor.id()).as("the leader after killing leader %d", leader.id()).isNotEqualTo(leader.id());
+        assertThat(successor.status(CALL).getTerm()).as("the term after killing leader %d", leader.id())
+                .isGreaterThan(term);
         pause(down);
         leader.start().awaitUp(PATIENCE);
         cluster.awaitLeader();

@@ -1,0 +1,97 @@
+package dev.leasehold.systemtest.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leasehold.store.InJvmCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The workers' raw gRPC client against three store nodes in this JVM. */
+class GrpcLockClientTest {
+
+    @TempDir
+    Path dir;
+
+    private static Map<Long, String> nodes(InJvmCluster cluster) {
+        Map<Long, String> nodes = new TreeMap<>();
+        List<String> addresses = cluster.addresses();
+        for (int i = 0; i < addresses.size(); i++) {
+            nodes.put((long) i + 1, addresses.get(i));
+        }
+        return nodes;
+    }
+
+    @Test
+    void aHolderWritesWithItsTokenAndAStaleTokenIsRefusedNotUnknown() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
+             GrpcLockClient client = new GrpcLockClient(nodes(cluster), 1, LockClient.SessionEvents.NONE)) {
+            cluster.awaitLeader();
+            long first = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
+            long second = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
+
+            long token = ((Reply.Ok<Long>) client.acquire(first, "l", 1, Duration.ofSeconds(5))).value();
+            assertThat(client.fencedPut("k", "one", "l", token)).isInstanceOf(Reply.Ok.class);
+            assertThat(client.tryAcquire(second, "l", 1)).isEqualTo(new Reply.Ok<>(OptionalLong.empty()));
+            assertThat(client.release(first, "l", token, 2)).isEqualTo(new Reply.Ok<>(true));
+            long next = ((Reply.Ok<Long>) client.acquire(second, "l", 2, Duration.ofSeconds(5))).value();
+
+            assertThat(next).isGreaterThan(token);
+            assertThat(client.fencedPut("k", "stale", "l", token)).isInstanceOfSatisfying(Reply.Refused.class,
+                    r -> assertThat(r.code()).isEqualTo("FAILED_PRECONDITION"));
+            assertThat(client.get("k")).isInstanceOfSatisfying(Reply.Ok.class,
+                    r -> assertThat(((LockClient.Read) r.value()).value()).isEqualTo("one"));
+            assertThat(client.revoke(second)).isEqualTo(new Reply.Ok<>(List.of("l")));
+            assertThat(client.lost(second)).isTrue();
+            assertThat(client.revoke(second)).isInstanceOf(Reply.Refused.class); // no longer alive
+        }
+    }
+
+    @Test
+    void anAcquireThatWaitsTooLongIsCancelledAndReportedAsCertainlyNotGranted() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
+             GrpcLockClient client = new GrpcLockClient(nodes(cluster), 2, LockClient.SessionEvents.NONE)) {
+            cluster.awaitLeader();
+            long holder = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
+            long waiter = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
+            client.acquire(holder, "l", 1, Duration.ofSeconds(5));
+
+            assertThat(client.acquire(waiter, "l", 1, Duration.ofMillis(500))).isInstanceOf(Reply.Refused.class);
+            assertThat(client.revoke(holder)).isEqualTo(new Reply.Ok<>(List.of("l"))); // nobody waits any more
+        }
+    }
+
+    @Test
+    void keepAlivesFollowTheLeaderAndKeepASessionPastItsTtlUntilItIsRevoked() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll()) {
+            long leader = cluster.awaitLeader();
+            long follower = leader % 3 + 1;
+            List<Long> acknowledged = new CopyOnWriteArrayList<>();
+            LockClient.SessionEvents events = new LockClient.SessionEvents() {
+                @Override
+                public void acknowledged(long session, long sentNanos) {
+                    acknowledged.add(sentNanos);
+                }
+
+                @Override
+                public void lost(long session, String why) {
+                }
+            };
+            try (GrpcLockClient client = new GrpcLockClient(nodes(cluster), follower, events)) {
+                long session = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(1))).value();
+
+                Thread.sleep(2_500); // two and a half TTLs without a call of our own
+
+                assertThat(client.lost(session)).isFalse();
+                assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(4);
+                assertThat(client.revoke(session)).isInstanceOf(Reply.Ok.class);
+            }
+        }
+    }
+}
