@@ -16,9 +16,7 @@ class CheckReportTest {
 
     /** Two sessions take lock a in turn, each writing with its token and reading back. */
     private static TestHistory twoHoldersInTurn() {
-        return new TestHistory()
-                .grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3)
+        return TestHistory.w1HoldsTokenTenOfA()
                 .acquire("w2", "a", 6, 12, 2, 9) // waits for w1's release
                 .put("w1", "a", 5, 10, "one", Kind.OK, 1, 4, 5)
                 .get("w1", "a", "one", 5, 6)
@@ -41,9 +39,7 @@ class CheckReportTest {
 
     @Test
     void overlappingHoldersFailLinearizabilityAndMutualExclusion() {
-        TestHistory h = new TestHistory()
-                .grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3)
+        TestHistory h = TestHistory.w1HoldsTokenTenOfA()
                 .acquire("w2", "a", 6, 12, 4, 5) // granted while w1 holds token 10 and never let go
                 .put("w1", "a", 5, 10, "one", Kind.OK, 1, 6, 7)
                 .put("w2", "a", 6, 12, "two", Kind.OK, 2, 8, 9);
@@ -58,9 +54,7 @@ class CheckReportTest {
 
     @Test
     void acceptedWritesWhoseTokensDecreaseInRevisionOrderFailTheFencingCheck() {
-        TestHistory h = new TestHistory()
-                .grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3)
+        TestHistory h = TestHistory.w1HoldsTokenTenOfA()
                 .release("w1", "a", 5, 10, true, 4, 5)
                 .acquire("w2", "a", 6, 12, 4, 6)
                 // concurrent in real time, so only the revisions show that the stale write came second
@@ -84,9 +78,7 @@ class CheckReportTest {
 
     @Test
     void aGrantWithALowerTokenThanAnEarlierOneIsNotLinearizable() {
-        TestHistory h = new TestHistory()
-                .grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3)
+        TestHistory h = TestHistory.w1HoldsTokenTenOfA()
                 .release("w1", "a", 5, 10, true, 4, 5)
                 .acquire("w2", "a", 6, 9, 6, 7);
 
@@ -153,16 +145,12 @@ class CheckReportTest {
     @Test
     void aThawedHoldersStaleWriteMustBeRejected() {
         long ttl = TestHistory.TTL_MILLIS;
-        TestHistory rejected = new TestHistory()
-                .grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3) // then w1 is frozen
+        TestHistory rejected = TestHistory.w1HoldsTokenTenOfA() // then w1 is frozen
                 .sessionGone(5, ttl + 100, ttl + 110)
                 .acquire("w2", "a", 6, 20, 4, ttl + 50)
                 .put("w2", "a", 6, 20, "two", Kind.OK, 1, ttl + 200, ttl + 210)
                 .put("w1", "a", 5, 10, "stale", Kind.FAIL, 0, ttl + 5_000, ttl + 5_010);
-        TestHistory accepted = new TestHistory()
-                .grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3)
+        TestHistory accepted = TestHistory.w1HoldsTokenTenOfA()
                 .sessionGone(5, ttl + 100, ttl + 110)
                 .acquire("w2", "a", 6, 20, 4, ttl + 50)
                 .put("w2", "a", 6, 20, "two", Kind.OK, 1, ttl + 200, ttl + 210)
@@ -179,16 +167,14 @@ class CheckReportTest {
 
     @Test
     void oneTokenGrantedToTwoSessionsFailsMutualExclusion() {
-        TestHistory h = new TestHistory().grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3).acquire("w2", "a", 6, 10, 2, 3);
+        TestHistory h = TestHistory.w1HoldsTokenTenOfA().acquire("w2", "a", 6, 10, 2, 3);
 
         assertThat(check(h).mutualExclusion()).anySatisfy(v -> assertThat(v).contains("granted to two sessions"));
     }
 
     @Test
     void aRevokeThatReleasedTheLockLetsTheNextHolderIn() {
-        TestHistory h = new TestHistory().grant("w1", 5, 0, 1).grant("w2", 6, 0, 1)
-                .acquire("w1", "a", 5, 10, 2, 3)
+        TestHistory h = TestHistory.w1HoldsTokenTenOfA()
                 .revoke("w1", 5, "a", 4, 5)
                 .acquire("w2", "a", 6, 12, 4, 6);
 

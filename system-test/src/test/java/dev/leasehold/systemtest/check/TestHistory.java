@@ -17,6 +17,11 @@ final class TestHistory {
     private final List<HistoryEvent> events = new ArrayList<>();
     private long nextId = 1;
 
+    /** Sessions 5 (of w1) and 6 (of w2) granted at [0, 1] ms, and w1 granted lock a with token 10 at [2, 3]. */
+    static TestHistory w1HoldsTokenTenOfA() {
+        return new TestHistory().grant("w1", 5, 0, 1).grant("w2", 6, 0, 1).acquire("w1", "a", 5, 10, 2, 3);
+    }
+
     static long ms(long millis) {
         return millis * 1_000_000;
     }

@@ -28,19 +28,24 @@ class GrpcLockClientTest {
         return nodes;
     }
 
+    private static <T> T answer(Reply<T> reply) {
+        assertThat(reply).isInstanceOf(Reply.Ok.class);
+        return ((Reply.Ok<T>) reply).value();
+    }
+
     @Test
     void aHolderWritesWithItsTokenAndAStaleTokenIsRefusedNotUnknown() throws Exception {
         try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
              GrpcLockClient client = new GrpcLockClient(nodes(cluster), 1, LockClient.SessionEvents.NONE)) {
             cluster.awaitLeader();
-            long first = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
-            long second = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
+            long first = answer(client.grant(Duration.ofSeconds(10)));
+            long second = answer(client.grant(Duration.ofSeconds(10)));
 
-            long token = ((Reply.Ok<Long>) client.acquire(first, "l", 1, Duration.ofSeconds(5))).value();
+            long token = answer(client.acquire(first, "l", 1, Duration.ofSeconds(5)));
             assertThat(client.fencedPut("k", "one", "l", token)).isInstanceOf(Reply.Ok.class);
             assertThat(client.tryAcquire(second, "l", 1)).isEqualTo(new Reply.Ok<>(OptionalLong.empty()));
             assertThat(client.release(first, "l", token, 2)).isEqualTo(new Reply.Ok<>(true));
-            long next = ((Reply.Ok<Long>) client.acquire(second, "l", 2, Duration.ofSeconds(5))).value();
+            long next = answer(client.acquire(second, "l", 2, Duration.ofSeconds(5)));
 
             assertThat(next).isGreaterThan(token);
             assertThat(client.fencedPut("k", "stale", "l", token)).isInstanceOfSatisfying(Reply.Refused.class,
@@ -58,8 +63,8 @@ class GrpcLockClientTest {
         try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
              GrpcLockClient client = new GrpcLockClient(nodes(cluster), 2, LockClient.SessionEvents.NONE)) {
             cluster.awaitLeader();
-            long holder = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
-            long waiter = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(10))).value();
+            long holder = answer(client.grant(Duration.ofSeconds(10)));
+            long waiter = answer(client.grant(Duration.ofSeconds(10)));
             client.acquire(holder, "l", 1, Duration.ofSeconds(5));
 
             assertThat(client.acquire(waiter, "l", 1, Duration.ofMillis(500))).isInstanceOf(Reply.Refused.class);
@@ -84,7 +89,7 @@ class GrpcLockClientTest {
                 }
             };
             try (GrpcLockClient client = new GrpcLockClient(nodes(cluster), follower, events)) {
-                long session = ((Reply.Ok<Long>) client.grant(Duration.ofSeconds(1))).value();
+                long session = answer(client.grant(Duration.ofSeconds(1)));
 
                 Thread.sleep(2_500); // two and a half TTLs without a call of our own
 
