@@ -189,7 +189,10 @@ final class KeepAlives implements AutoCloseable {
                 }
                 backoffNanos = FIRST_BACKOFF_NANOS;
             }
-            case ENDED -> lose(session, "the store says it has ended (expired or revoked)");
+            case ENDED -> {
+                lose(session, "the store says it has ended (expired or revoked)");
+                revokeQuietly(session); // its expiry may not be committed yet: end it at once
+            }
             case UNKNOWN_SESSION -> lose(session, "the store does not know it");
             case DRAINING -> session.draining = true; // lost once the deadline passes, unless it ends sooner
             case NOT_LEADER -> {

@@ -276,8 +276,15 @@ public final class Coordination {
             return notAlive(session);
         }
         Optional<InvocationRecord> earlier = remembered(session, c.getInvocationId());
-        if (earlier.isEmpty() || earlier.get().getKind() != InvocationRecord.Kind.ACQUIRE
-                || !earlier.get().getLock().equals(c.getName())) {
+        if (earlier.isEmpty()) {
+            // The acquire has not arrived (yet): a client that gave up waiting may have sent it just before, and
+            // it may still be applied. Remembered as refused, it will be, so the lock cannot go to a caller that
+            // no longer waits for it.
+            remember(session, c.getInvocationId(), InvocationRecord.newBuilder().setLock(c.getName())
+                    .setRefused(true).build(), out);
+            return CancelAcquireResponse.newBuilder().setCancelled(true).build();
+        }
+        if (earlier.get().getKind() != InvocationRecord.Kind.ACQUIRE || !earlier.get().getLock().equals(c.getName())) {
             return CancelAcquireResponse.newBuilder().setCancelled(false).build();
         }
         InvocationRecord first = earlier.get();

@@ -257,6 +257,23 @@ class CoordinationTest {
         assertThat(tooLate.getGrantedToken()).isEqualTo(lateToken);
     }
 
+    @Test
+    void aCancelThatArrivesBeforeItsAcquireMakesTheAcquireRefusedWhenItComes() {
+        long holder = session("");
+        long waiter = session("");
+        long token = granted(acquire("L", holder));
+
+        CancelAcquireResponse early = (CancelAcquireResponse) apply(cancel("L", waiter, 7));
+        assertThat(early.getCancelled()).isTrue();
+        AcquireOutcome late = (AcquireOutcome) apply(acquireCommand("L", waiter, 7, false));
+
+        assertThat(late.getToken()).isZero();
+        assertThat(late.getPosition()).isZero();
+        assertThat(sm.coordination().lock("L")).hasValueSatisfying(l -> assertThat(l.getWaitersList()).isEmpty());
+        release("L", holder, token);
+        assertThat(sm.coordination().lock("L")).isEmpty();
+    }
+
     // ---------------------------------------------------------------- fencing
 
     @Test
