@@ -51,13 +51,18 @@ final class WorkerFleet implements AutoCloseable {
                 String name = "w" + i;
                 fleet.workers.put(name, ChildJvm.start(name, LockWorker.class, JVM_OPTIONS, List.of(name, nodes,
                         fleet.historyOf(name).toString(), control.toString(), String.join(",", locks),
-                        Long.toString(ttl.toMillis()), Integer.toString(i)), out.resolve(name + ".log")));
+                        Long.toString(ttl.toMillis()), Integer.toString(i), clientOf(i)), out.resolve(name + ".log")));
             }
         } catch (RuntimeException e) {
             fleet.close();
             throw e;
         }
         return fleet;
+    }
+
+    /** Odd workers use the Java client, as an application would; even ones raw gRPC. */
+    static String clientOf(int worker) {
+        return worker % 2 == 1 ? "java" : "grpc";
     }
 
     List<String> names() {

@@ -3,6 +3,7 @@ package dev.leasehold.systemtest.worker;
 import static dev.leasehold.systemtest.history.HistoryEvent.fields;
 
 import dev.leasehold.systemtest.client.GrpcLockClient;
+import dev.leasehold.systemtest.client.JavaLockClient;
 import dev.leasehold.systemtest.client.LockClient;
 import dev.leasehold.systemtest.client.Reply;
 import dev.leasehold.systemtest.history.HistoryWriter;
@@ -32,8 +33,9 @@ import java.util.function.Function;
  * in which the test freezes it with SIGSTOP for longer than the TTL. Thawed, it notes whether it noticed that its
  * session was lost and writes anyway with the stale token: that the store refuses that write is the point.
  *
- * <p>Usage: {@code LockWorker NAME NODES HISTORY CONTROL_DIR LOCKS TTL_MILLIS SEED}, with NODES as
- * {@code id=host:port,...} and LOCKS comma-separated.
+ * <p>Usage: {@code LockWorker NAME NODES HISTORY CONTROL_DIR LOCKS TTL_MILLIS SEED CLIENT}, with NODES as
+ * {@code id=host:port,...}, LOCKS comma-separated and CLIENT {@code java} (the project's Java client, as an
+ * application would use it) or {@code grpc} (raw gRPC calls, to drive the store's API directly).
  */
 public final class LockWorker {
 
@@ -64,8 +66,8 @@ public final class LockWorker {
     }
 
     public static void main(String[] args) {
-        if (args.length != 7) {
-            System.err.println("usage: LockWorker NAME NODES HISTORY CONTROL_DIR LOCKS TTL_MILLIS SEED");
+        if (args.length != 8 || !List.of("java", "grpc").contains(args[7])) {
+            System.err.println("usage: LockWorker NAME NODES HISTORY CONTROL_DIR LOCKS TTL_MILLIS SEED java|grpc");
             System.exit(2);
         }
         String name = args[0];
@@ -88,7 +90,8 @@ public final class LockWorker {
                     history.note(fields("event", "session-lost", "session", "" + session, "why", why));
                 }
             };
-            try (LockClient client = new GrpcLockClient(nodes, home, events)) {
+            try (LockClient client = args[7].equals("java") ? new JavaLockClient(nodes, home, events)
+                    : new GrpcLockClient(nodes, home, events)) {
                 new LockWorker(name, client, history, Path.of(args[3]), List.of(args[4].split(",")),
                         Duration.ofMillis(Long.parseLong(args[5])), seed).run();
             }

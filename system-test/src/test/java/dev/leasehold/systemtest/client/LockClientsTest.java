@@ -10,11 +10,12 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The workers' raw gRPC client against three store nodes in this JVM. */
-class GrpcLockClientTest {
+/** The workers' two clients, raw gRPC and the project's Java client, against three store nodes in this JVM. */
+class LockClientsTest {
 
     @TempDir
     Path dir;
@@ -28,15 +29,21 @@ class GrpcLockClientTest {
         return nodes;
     }
 
+    private static LockClient client(String kind, InJvmCluster cluster, long home, LockClient.SessionEvents events) {
+        return kind.equals("java") ? new JavaLockClient(nodes(cluster), home, events)
+                : new GrpcLockClient(nodes(cluster), home, events);
+    }
+
     private static <T> T answer(Reply<T> reply) {
         assertThat(reply).isInstanceOf(Reply.Ok.class);
         return ((Reply.Ok<T>) reply).value();
     }
 
-    @Test
-    void aHolderWritesWithItsTokenAndAStaleTokenIsRefusedNotUnknown() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"grpc", "java"})
+    void aHolderWritesWithItsTokenAndAStaleTokenIsRefusedNotUnknown(String kind) throws Exception {
         try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
-             GrpcLockClient client = new GrpcLockClient(nodes(cluster), 1, LockClient.SessionEvents.NONE)) {
+             LockClient client = client(kind, cluster, 1, LockClient.SessionEvents.NONE)) {
             cluster.awaitLeader();
             long first = answer(client.grant(Duration.ofSeconds(10)));
             long second = answer(client.grant(Duration.ofSeconds(10)));
@@ -58,10 +65,11 @@ class GrpcLockClientTest {
         }
     }
 
-    @Test
-    void anAcquireThatWaitsTooLongIsCancelledAndReportedAsCertainlyNotGranted() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"grpc", "java"})
+    void anAcquireThatWaitsTooLongIsCancelledAndReportedAsCertainlyNotGranted(String kind) throws Exception {
         try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll();
-             GrpcLockClient client = new GrpcLockClient(nodes(cluster), 2, LockClient.SessionEvents.NONE)) {
+             LockClient client = client(kind, cluster, 2, LockClient.SessionEvents.NONE)) {
             cluster.awaitLeader();
             long holder = answer(client.grant(Duration.ofSeconds(10)));
             long waiter = answer(client.grant(Duration.ofSeconds(10)));
@@ -72,8 +80,9 @@ class GrpcLockClientTest {
         }
     }
 
-    @Test
-    void keepAlivesFollowTheLeaderAndKeepASessionPastItsTtlUntilItIsRevoked() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"grpc", "java"})
+    void keepAlivesFollowTheLeaderAndKeepASessionPastItsTtlUntilItIsRevoked(String kind) throws Exception {
         try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll()) {
             long leader = cluster.awaitLeader();
             long follower = leader % 3 + 1;
@@ -88,7 +97,7 @@ class GrpcLockClientTest {
                 public void lost(long session, String why) {
                 }
             };
-            try (GrpcLockClient client = new GrpcLockClient(nodes(cluster), follower, events)) {
+            try (LockClient client = client(kind, cluster, follower, events)) {
                 long session = answer(client.grant(Duration.ofSeconds(1)));
 
                 Thread.sleep(2_500); // two and a half TTLs without a call of our own
