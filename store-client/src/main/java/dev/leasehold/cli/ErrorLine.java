@@ -2,6 +2,7 @@ package dev.leasehold.cli;
 
 import dev.leasehold.client.ClusterUnavailableException;
 import dev.leasehold.client.Endpoint;
+import dev.leasehold.client.OutcomeUnknownException;
 import dev.leasehold.client.SessionLostException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -27,6 +28,10 @@ final class ErrorLine {
             }
             return "no node could serve the request within " + seconds(e.timeout()) + ": "
                     + text(e.lastStatus()) + " (see `bin/leasehold cluster status`)";
+        }
+        if (error instanceof OutcomeUnknownException e) {
+            return "the write may or may not have been applied (" + text(e.status())
+                    + "); read the key to find out";
         }
         if (error instanceof StatusRuntimeException e) {
             Status status = e.getStatus();

@@ -21,6 +21,7 @@ import dev.leasehold.api.v1.RevokeRequest;
 import dev.leasehold.api.v1.RevokeResponse;
 import dev.leasehold.api.v1.GrantResponse;
 import dev.leasehold.api.v1.LockGrpc;
+import dev.leasehold.api.v1.NotApplied;
 import dev.leasehold.api.v1.SessionGrpc;
 import dev.leasehold.api.v1.ValidateFenceRequest;
 import dev.leasehold.api.v1.StatusResponse;
@@ -58,8 +59,10 @@ import java.util.function.Function;
  * {@link StatusRuntimeException}, for example {@code INVALID_ARGUMENT} naming the offending field, or
  * {@code DEADLINE_EXCEEDED} when a node accepted the call but the cluster did not complete it in time.
  *
- * <p>A write retried after its connection broke may be applied twice; puts and deletes are idempotent in value,
- * though each application is a new revision.
+ * <p>Reads, and session and lock calls (which carry an owner key or an invocation id, so that the store applies a
+ * repeat once), are sent again after any {@code UNAVAILABLE}. A put or delete is sent again only when it certainly
+ * was not applied (no connection could be made, or the node said so); otherwise it fails with
+ * {@link OutcomeUnknownException}.
  *
  * <p>Safe for concurrent use. Close it to release its connections.
  */
@@ -126,9 +129,13 @@ public final class LeaseholdClient implements AutoCloseable {
         return timeout;
     }
 
-    /** Sets a key to a value. */
+    /**
+     * Sets a key to a value.
+     *
+     * @throws OutcomeUnknownException if it may or may not have been applied (it is not sent again)
+     */
     public PutResponse put(PutRequest request) {
-        return call(KVGrpc::newBlockingStub, stub -> stub.put(request));
+        return call(KVGrpc::newBlockingStub, stub -> stub.put(request), false);
     }
 
     /** Reads one key; {@link GetResponse#getFound()} says whether it exists. */
@@ -136,9 +143,13 @@ public final class LeaseholdClient implements AutoCloseable {
         return call(KVGrpc::newBlockingStub, stub -> stub.get(request));
     }
 
-    /** Deletes one key; {@link DeleteResponse#getDeleted()} is 1 if it existed. */
+    /**
+     * Deletes one key; {@link DeleteResponse#getDeleted()} is 1 if it existed.
+     *
+     * @throws OutcomeUnknownException if it may or may not have been applied (it is not sent again)
+     */
     public DeleteResponse delete(DeleteRequest request) {
-        return call(KVGrpc::newBlockingStub, stub -> stub.delete(request));
+        return call(KVGrpc::newBlockingStub, stub -> stub.delete(request), false);
     }
 
     /** Reads the keys with a prefix, in byte order, one page at a time. */
@@ -250,6 +261,15 @@ public final class LeaseholdClient implements AutoCloseable {
      * does. Only for calls that are safe to repeat: reads, and writes that carry an owner or invocation id.
      */
     <S extends AbstractStub<S>, R> R call(Function<Channel, S> newStub, Function<S, R> rpc) {
+        return call(newStub, rpc, true);
+    }
+
+    /**
+     * As above; a call that is not {@code idempotent} is sent again only when it certainly was not applied: no
+     * connection could be made, or the node said so ({@link NotApplied}).
+     */
+    private <S extends AbstractStub<S>, R> R call(Function<Channel, S> newStub, Function<S, R> rpc,
+                                                  boolean idempotent) {
         Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
         int first = preferred.get();
         long backoff = FIRST_BACKOFF_NANOS;
@@ -266,6 +286,9 @@ public final class LeaseholdClient implements AutoCloseable {
                     throw e;
                 }
                 boolean unreachable = isConnectionFailure(e);
+                if (!idempotent && !unreachable && !NotApplied.isMarked(e)) {
+                    throw new OutcomeUnknownException(e);
+                }
                 anyNodeReached |= !unreachable;
                 if (unreachable) {
                     // gRPC waits up to minutes before it reconnects a failed channel; when we come back to this

@@ -1,8 +1,11 @@
 package dev.leasehold.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
+import dev.leasehold.api.v1.PutRequest;
 import dev.leasehold.store.InJvmCluster;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,6 +109,27 @@ class ClientFailoverTest {
             }
         } finally {
             first.close();
+        }
+    }
+
+    @Test
+    void aWriteToANodeWithoutALeaderIsSentAgainSinceTheNodeSaysItWasNotApplied() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).startAll()) {
+            long leader = cluster.awaitLeader();
+            long follower = leader % 3 + 1;
+            long other = 6 - leader - follower;
+            cluster.stop(leader);
+            cluster.stop(other);
+            Endpoint alone = Endpoint.parse(cluster.addresses().get((int) follower - 1));
+
+            try (LeaseholdClient client = new LeaseholdClient(List.of(alone), Duration.ofSeconds(2))) {
+                // forwarded to a leader that is gone, or refused for want of one: either way certainly not
+                // applied, so the client keeps trying until its deadline instead of calling the outcome unknown
+                ClusterUnavailableException e = catchThrowableOfType(ClusterUnavailableException.class,
+                        () -> client.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                                .setValue(ByteString.copyFromUtf8("v")).build()));
+                assertThat(e.anyNodeReached()).isTrue();
+            }
         }
     }
 }

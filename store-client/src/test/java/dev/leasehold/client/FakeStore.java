@@ -7,6 +7,7 @@ import dev.leasehold.api.v1.GetRequest;
 import dev.leasehold.api.v1.GetResponse;
 import dev.leasehold.api.v1.KVGrpc;
 import dev.leasehold.api.v1.KeyValue;
+import dev.leasehold.api.v1.NotApplied;
 import dev.leasehold.api.v1.PutRequest;
 import dev.leasehold.api.v1.PutResponse;
 import dev.leasehold.api.v1.RangeRequest;
@@ -14,6 +15,7 @@ import dev.leasehold.api.v1.RangeResponse;
 import dev.leasehold.api.v1.StatusRequest;
 import dev.leasehold.api.v1.StatusResponse;
 import com.google.protobuf.ByteString;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -40,6 +42,7 @@ public final class FakeStore implements AutoCloseable {
     private final Map<String, String> data = new TreeMap<>();
     private final AtomicInteger calls = new AtomicInteger();
     private volatile Status failure;
+    private volatile Metadata failureTrailers;
     private volatile StatusResponse status = StatusResponse.getDefaultInstance();
     private final Server server;
 
@@ -79,6 +82,14 @@ public final class FakeStore implements AutoCloseable {
     /** Fails every later call with this status. */
     public FakeStore failEveryCallWith(Status status) {
         this.failure = status;
+        this.failureTrailers = null;
+        return this;
+    }
+
+    /** Fails every call as a node does for a request it certainly did not apply. */
+    public FakeStore failEveryCallAsNotApplied(Status status) {
+        this.failure = status;
+        this.failureTrailers = NotApplied.trailers();
         return this;
     }
 
@@ -109,7 +120,8 @@ public final class FakeStore implements AutoCloseable {
             f = Status.INVALID_ARGUMENT.withDescription("key 'invalid' is not allowed here");
         }
         if (f != null) {
-            observer.onError(f.asRuntimeException());
+            Metadata trailers = failure != null ? failureTrailers : null;
+            observer.onError(trailers == null ? f.asRuntimeException() : f.asRuntimeException(trailers));
             return true;
         }
         return false;

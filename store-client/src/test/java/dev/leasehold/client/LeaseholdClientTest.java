@@ -33,7 +33,7 @@ class LeaseholdClientTest {
     @Test
     void aNodeThatCannotServeTheCallPassesItToTheNextAndLaterCallsStartThere() {
         try (FakeStore noLeader = FakeStore.start()
-                     .failEveryCallWith(Status.UNAVAILABLE.withDescription("no leader known; retry"));
+                     .failEveryCallAsNotApplied(Status.UNAVAILABLE.withDescription("no leader known; retry"));
              FakeStore healthy = FakeStore.start();
              LeaseholdClient client = new LeaseholdClient(List.of(noLeader.endpoint(), healthy.endpoint()))) {
             client.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("a"))
@@ -42,6 +42,23 @@ class LeaseholdClientTest {
 
             assertThat(noLeader.calls()).isEqualTo(1);
             assertThat(healthy.calls()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aWriteThatMayHaveBeenAppliedIsNotSentAgainButAReadIs() {
+        try (FakeStore unsure = FakeStore.start().put("a", "1")
+                     .failEveryCallWith(Status.UNAVAILABLE.withDescription("the connection broke"));
+             FakeStore healthy = FakeStore.start().put("a", "1");
+             LeaseholdClient client = new LeaseholdClient(List.of(unsure.endpoint(), healthy.endpoint()))) {
+            OutcomeUnknownException e = catchThrowableOfType(OutcomeUnknownException.class,
+                    () -> client.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("a"))
+                            .setValue(ByteString.copyFromUtf8("2")).build()));
+            assertThat(e.status().getDescription()).isEqualTo("the connection broke");
+            assertThat(healthy.calls()).isZero();
+
+            assertThat(client.get(get("a")).getKv().getValue().toStringUtf8()).isEqualTo("1");
+            assertThat(healthy.calls()).isEqualTo(1);
         }
     }
 

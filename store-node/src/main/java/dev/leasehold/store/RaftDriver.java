@@ -173,7 +173,7 @@ public final class RaftDriver implements AutoCloseable {
             reads.put(readId, result);
             if (!raft.readIndex(readId)) {
                 reads.remove(readId);
-                result.completeExceptionally(StoreException.unavailable("no leader is known; retry"));
+                result.completeExceptionally(StoreException.notApplied("no leader is known; retry"));
             }
         });
         result.whenComplete((v, e) -> reads.remove(readId));
@@ -202,7 +202,9 @@ public final class RaftDriver implements AutoCloseable {
         if (r instanceof ProposeResult.Accepted a) {
             proposals.put(a.index(), new PendingProposal(a.term(), started, result));
         } else if (r instanceof ProposeResult.Rejected rej) {
-            result.completeExceptionally(rej.leader() == id ? new StoreException(refusal, rej.reason())
+            result.completeExceptionally(rej.leader() == id
+                    ? (refusal == io.grpc.Status.Code.UNAVAILABLE ? StoreException.notApplied(rej.reason())
+                            : new StoreException(refusal, rej.reason()))
                     : new NotLeaderException(rej.reason(), rej.leader()));
         }
     }
@@ -343,7 +345,7 @@ public final class RaftDriver implements AutoCloseable {
                 metrics.proposalApplied(now - p.startedNanos());
                 p.result().complete(r);
             } else {
-                p.result().completeExceptionally(StoreException.unavailable(
+                p.result().completeExceptionally(StoreException.notApplied(
                         "the proposal was lost when leadership changed; it was not applied"));
             }
         }

@@ -1,5 +1,6 @@
 package dev.leasehold.store.api;
 
+import dev.leasehold.api.v1.NotApplied;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -7,6 +8,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -15,6 +17,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
@@ -48,11 +53,30 @@ public final class Forwarding implements AutoCloseable {
                     @Override
                     public void start(Listener<R> listener, Metadata headers) {
                         headers.put(FORWARDED, self);
-                        super.start(listener, headers);
+                        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                            @Override
+                            public void onClose(Status status, Metadata trailers) {
+                                // the leader could not be reached: the request never got there
+                                if (status.getCode() == Status.Code.UNAVAILABLE && neverSent(status)) {
+                                    trailers.merge(NotApplied.trailers());
+                                }
+                                super.onClose(status, trailers);
+                            }
+                        }, headers);
                     }
                 };
             }
         });
+    }
+
+    private static boolean neverSent(Status status) {
+        for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the request being served was forwarded by another node. */
@@ -84,7 +108,7 @@ public final class Forwarding implements AutoCloseable {
                 String by = headers.get(FORWARDED);
                 if (by != null && by.chars().allMatch(Character::isDigit) && cut.test(Long.parseLong(by))) {
                     call.close(Status.UNAVAILABLE.withDescription("this node is cut off from node " + by
-                            + " (fault injection); retry"), new Metadata());
+                            + " (fault injection); retry"), NotApplied.trailers());
                     return new ServerCall.Listener<>() {
                     };
                 }

@@ -38,17 +38,17 @@ public final class LeaderRoute {
      */
     public Channel leaderChannel() {
         if (Forwarding.currentRequestWasForwarded()) {
-            throw StoreException.unavailable("node " + driver.id() + " no longer leads; retry");
+            throw StoreException.notApplied("node " + driver.id() + " no longer leads; retry");
         }
         RaftStatus s = driver.status();
         if (s.leader() == RaftNode.NONE || s.leader() == driver.id()) {
-            throw StoreException.unavailable("no leader is known (an election may be under way); retry");
+            throw StoreException.notApplied("no leader is known (an election may be under way); retry");
         }
         if (isolation.cuts(s.leader())) {
-            throw StoreException.unavailable("this node is cut off from leader " + s.leader()
+            throw StoreException.notApplied("this node is cut off from leader " + s.leader()
                     + " (fault injection); retry");
         }
-        String address = addressOf.apply(s.leader()).orElseThrow(() -> StoreException.unavailable(
+        String address = addressOf.apply(s.leader()).orElseThrow(() -> StoreException.notApplied(
                 "the address of leader " + s.leader() + " is not known here; retry"));
         return forwarding.to(address);
     }

@@ -1,6 +1,7 @@
 package dev.leasehold.store.api;
 
 import dev.leasehold.api.command.v1.Refusal;
+import dev.leasehold.api.v1.NotApplied;
 import dev.leasehold.store.NotLeaderException;
 import dev.leasehold.store.StoreException;
 import io.grpc.Status;
@@ -21,8 +22,13 @@ final class Replies {
         observer.onCompleted();
     }
 
+    /** Fails the call; a request that was certainly not applied says so in a trailer ({@link NotApplied}). */
     static void fail(StreamObserver<?> observer, Throwable error) {
-        observer.onError(statusOf(error).asRuntimeException());
+        Throwable e = cause(error);
+        boolean notApplied = (e instanceof StoreException s && s.notApplied()) || e instanceof NotLeaderException
+                || NotApplied.isMarked(e);
+        observer.onError(notApplied ? statusOf(error).asRuntimeException(NotApplied.trailers())
+                : statusOf(error).asRuntimeException());
     }
 
     /** The failure to answer with when the state machine refused a command. */

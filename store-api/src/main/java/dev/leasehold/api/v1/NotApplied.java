@@ -1,0 +1,33 @@
+package dev.leasehold.api.v1;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+
+/**
+ * The trailer by which a node says that a failed request was certainly not applied (no leader known, the
+ * proposal refused or lost to a change of leader before it was committed), so that a client may send even a
+ * write that is not idempotent again. An {@code UNAVAILABLE} without it, or a broken connection, leaves the
+ * outcome of a write unknown.
+ */
+public final class NotApplied {
+
+    /** {@code leasehold-not-applied: true}. */
+    public static final Metadata.Key<String> KEY = Metadata.Key.of("leasehold-not-applied",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    private NotApplied() {
+    }
+
+    /** Trailers that carry the mark. */
+    public static Metadata trailers() {
+        Metadata m = new Metadata();
+        m.put(KEY, "true");
+        return m;
+    }
+
+    /** Whether the failure's trailers carry the mark. */
+    public static boolean isMarked(Throwable failure) {
+        Metadata trailers = Status.trailersFromThrowable(failure);
+        return trailers != null && "true".equals(trailers.get(KEY));
+    }
+}
