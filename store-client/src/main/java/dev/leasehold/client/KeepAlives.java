@@ -87,7 +87,7 @@ final class KeepAlives implements AutoCloseable {
     }
 
     private void tick(Session session) {
-        if (session.isLost() || !session.isAlive()) {
+        if (!session.isAlive()) {
             return;
         }
         Map.Entry<Long, Long> oldest = session.sentNanosBySequence.firstEntry();
@@ -150,8 +150,10 @@ final class KeepAlives implements AutoCloseable {
                         client.later(() -> broken(opened), 0);
                     }
                 });
-        sessions.values().forEach(s -> s.sentNanosBySequence.clear());
-        sessions.values().forEach(this::send);
+        for (Session s : sessions.values()) {
+            s.sentNanosBySequence.clear(); // answers on the old stream may never come
+            send(s);
+        }
     }
 
     private void closeStream() {
@@ -210,13 +212,13 @@ final class KeepAlives implements AutoCloseable {
             return;
         }
         stream = null;
-        retryLater(null);
+        retryLater();
     }
 
     /** Asks the node that said it does not lead where the leader is, then moves the stream there. */
     private void findLeader(long leader) {
         if (leader == 0) {
-            retryLater(null); // an election is under way; the next endpoint may know more by then
+            retryLater(); // an election is under way; the next endpoint may know more by then
             return;
         }
         reconnecting = true;
@@ -242,7 +244,7 @@ final class KeepAlives implements AutoCloseable {
                     public void onError(Throwable t) {
                         client.later(() -> {
                             reconnecting = false;
-                            retryLater(null);
+                            retryLater();
                         }, 0);
                     }
 
@@ -260,14 +262,15 @@ final class KeepAlives implements AutoCloseable {
         }
     }
 
-    private void retryLater(Endpoint to) {
+    /** Opens a stream to the next endpoint after a backoff. */
+    private void retryLater() {
         closeStream();
         reconnecting = true;
         long delay = backoffNanos;
         backoffNanos = Math.min(2 * backoffNanos, MAX_BACKOFF_NANOS);
         client.later(() -> {
             reconnecting = false;
-            reconnect(to);
+            reconnect(null);
         }, delay);
     }
 

@@ -1,30 +1,30 @@
 package dev.leasehold.client;
 
 import dev.leasehold.api.v1.ClusterGrpc;
+import dev.leasehold.api.v1.Consistency;
 import dev.leasehold.api.v1.DeleteRequest;
 import dev.leasehold.api.v1.DeleteResponse;
-import dev.leasehold.api.v1.GetRequest;
-import dev.leasehold.api.v1.GetResponse;
-import dev.leasehold.api.v1.KVGrpc;
-import dev.leasehold.api.v1.PutRequest;
-import dev.leasehold.api.v1.PutResponse;
-import dev.leasehold.api.v1.RangeRequest;
-import dev.leasehold.api.v1.RangeResponse;
-import dev.leasehold.api.v1.StatusRequest;
-import dev.leasehold.api.v1.Consistency;
 import dev.leasehold.api.v1.DescribeLockRequest;
 import dev.leasehold.api.v1.DescribeLockResponse;
 import dev.leasehold.api.v1.DescribeSessionRequest;
 import dev.leasehold.api.v1.DescribeSessionResponse;
+import dev.leasehold.api.v1.GetRequest;
+import dev.leasehold.api.v1.GetResponse;
 import dev.leasehold.api.v1.GrantRequest;
-import dev.leasehold.api.v1.RevokeRequest;
-import dev.leasehold.api.v1.RevokeResponse;
 import dev.leasehold.api.v1.GrantResponse;
+import dev.leasehold.api.v1.KVGrpc;
 import dev.leasehold.api.v1.LockGrpc;
 import dev.leasehold.api.v1.NotApplied;
+import dev.leasehold.api.v1.PutRequest;
+import dev.leasehold.api.v1.PutResponse;
+import dev.leasehold.api.v1.RangeRequest;
+import dev.leasehold.api.v1.RangeResponse;
+import dev.leasehold.api.v1.RevokeRequest;
+import dev.leasehold.api.v1.RevokeResponse;
 import dev.leasehold.api.v1.SessionGrpc;
-import dev.leasehold.api.v1.ValidateFenceRequest;
+import dev.leasehold.api.v1.StatusRequest;
 import dev.leasehold.api.v1.StatusResponse;
+import dev.leasehold.api.v1.ValidateFenceRequest;
 import io.grpc.Channel;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
@@ -33,9 +33,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -285,7 +282,7 @@ public final class LeaseholdClient implements AutoCloseable {
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                     throw e;
                 }
-                boolean unreachable = isConnectionFailure(e);
+                boolean unreachable = NotApplied.neverSent(e);
                 if (!idempotent && !unreachable && !NotApplied.isMarked(e)) {
                     throw new OutcomeUnknownException(e);
                 }
@@ -315,17 +312,6 @@ public final class LeaseholdClient implements AutoCloseable {
             throw Status.CANCELLED.withDescription("interrupted while retrying").withCause(failure)
                     .asRuntimeException();
         }
-    }
-
-    /** Whether the call failed because no connection could be made (rather than an answer from a node). */
-    private static boolean isConnectionFailure(StatusRuntimeException e) {
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof NoRouteToHostException
-                    || t instanceof UnknownHostException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

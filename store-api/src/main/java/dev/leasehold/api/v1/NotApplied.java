@@ -2,6 +2,9 @@ package dev.leasehold.api.v1;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 
 /**
  * The trailer by which a node says that a failed request was certainly not applied (no leader known, the
@@ -23,6 +26,20 @@ public final class NotApplied {
         Metadata m = new Metadata();
         m.put(KEY, "true");
         return m;
+    }
+
+    /**
+     * Whether {@code failure} (or a cause of it) is a connection that could not be made: the request never left
+     * the caller, so it was not applied either.
+     */
+    public static boolean neverSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the failure's trailers carry the mark. */

@@ -17,9 +17,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
@@ -57,7 +54,8 @@ public final class Forwarding implements AutoCloseable {
                             @Override
                             public void onClose(Status status, Metadata trailers) {
                                 // the leader could not be reached: the request never got there
-                                if (status.getCode() == Status.Code.UNAVAILABLE && neverSent(status)) {
+                                if (status.getCode() == Status.Code.UNAVAILABLE
+                                        && NotApplied.neverSent(status.getCause())) {
                                     trailers.merge(NotApplied.trailers());
                                 }
                                 super.onClose(status, trailers);
@@ -67,16 +65,6 @@ public final class Forwarding implements AutoCloseable {
                 };
             }
         });
-    }
-
-    private static boolean neverSent(Status status) {
-        for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof NoRouteToHostException
-                    || t instanceof UnknownHostException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether the request being served was forwarded by another node. */

@@ -27,8 +27,8 @@ final class Replies {
         Throwable e = cause(error);
         boolean notApplied = (e instanceof StoreException s && s.notApplied()) || e instanceof NotLeaderException
                 || NotApplied.isMarked(e);
-        observer.onError(notApplied ? statusOf(error).asRuntimeException(NotApplied.trailers())
-                : statusOf(error).asRuntimeException());
+        Status status = statusOf(error);
+        observer.onError(notApplied ? status.asRuntimeException(NotApplied.trailers()) : status.asRuntimeException());
     }
 
     /** The failure to answer with when the state machine refused a command. */

@@ -240,21 +240,23 @@ public final class RocksStateMachine implements StateMachine {
                             batch.put(db.meta(), MEMBERSHIP_KEY, entry.data());
                         }
                         case NORMAL -> {
-                            Command command = entry.data().length > 0 ? Command.parseFrom(entry.data()) : null;
-                            if (command != null && command.hasSetClusterId()) {
-                                String named = command.getSetClusterId().getClusterId();
-                                if (clusterId.isEmpty() && !named.isEmpty()) {
-                                    clusterId = named;
-                                    batch.put(db.meta(), CLUSTER_ID_KEY, named.getBytes(StandardCharsets.UTF_8));
-                                }
-                            } else if (command != null && command.hasGrantSession() && clusterId.isEmpty()) {
-                                response = Optional.of(Coordination.refusal(Status.Code.UNAVAILABLE,
-                                        "the cluster has no id yet (its first leader is naming it); retry"));
-                            } else if (command != null) {
-                                response = applyCommand(entry.index(), command, table, coordination, rows,
-                                        addresses);
-                                if (response.orElse(null) instanceof GrantResponse granted) {
-                                    response = Optional.of(granted.toBuilder().setClusterId(clusterId).build());
+                            if (entry.data().length > 0) {
+                                Command command = Command.parseFrom(entry.data());
+                                if (command.hasSetClusterId()) {
+                                    String named = command.getSetClusterId().getClusterId();
+                                    if (clusterId.isEmpty() && !named.isEmpty()) {
+                                        clusterId = named;
+                                        batch.put(db.meta(), CLUSTER_ID_KEY, named.getBytes(StandardCharsets.UTF_8));
+                                    }
+                                } else if (command.hasGrantSession() && clusterId.isEmpty()) {
+                                    response = Optional.of(Coordination.refusal(Status.Code.UNAVAILABLE,
+                                            "the cluster has no id yet (its first leader is naming it); retry"));
+                                } else {
+                                    response = applyCommand(entry.index(), command, table, coordination, rows,
+                                            addresses);
+                                    if (response.orElse(null) instanceof GrantResponse granted) {
+                                        response = Optional.of(granted.toBuilder().setClusterId(clusterId).build());
+                                    }
                                 }
                             }
                         }
