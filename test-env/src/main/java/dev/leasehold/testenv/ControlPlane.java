@@ -123,6 +123,28 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** Runs {@code kubectl} with the administrator's kubeconfig. */
+    /**
+     * Registers a Node that reports itself Ready with room for 110 Pods, so that the scheduler binds Pods to it. No
+     * kubelet runs: bound Pods stay Pending, and a deleted one stays Terminating.
+     */
+    public void addNode(String name) {
+        kubectlWithInput("""
+                apiVersion: v1
+                kind: Node
+                metadata:
+                  name: %s
+                  labels:
+                    kubernetes.io/hostname: %s
+                """.formatted(name, name), "apply", "-f", "-").outOrThrow();
+        kubectl("patch", "node", name, "--subresource=status", "--type=merge", "-p", """
+                {"status":{"capacity":{"cpu":"8","memory":"16Gi","pods":"110"},
+                 "allocatable":{"cpu":"8","memory":"16Gi","pods":"110"},
+                 "conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"stand-in"}]}}
+                """).outOrThrow();
+        // the API server taints a new Node not-ready; node lifecycle, which would lift it, does not run here
+        kubectl("patch", "node", name, "--type=merge", "-p", "{\"spec\":{\"taints\":null}}").outOrThrow();
+    }
+
     public KubectlResult kubectl(String... args) {
         return kubectlWithInput(null, args);
     }
@@ -219,7 +241,9 @@ public final class ControlPlane implements AutoCloseable {
                 "--secure-port=" + controllerManager,
                 "--cert-dir=" + workDir.resolve("certs/controller-manager"),
                 "--leader-elect=false",
-                "--controllers=*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller",
+                // no kubelet renews the stand-in Nodes' heartbeats: without node lifecycle they stay Ready
+                "--controllers=*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller,"
+                        + "-node-lifecycle-controller",
                 "--use-service-account-credentials=true",
                 "--service-account-private-key-file=" + workDir.resolve("sa.key"),
                 "--root-ca-file=" + caCertificate(),

@@ -57,17 +57,7 @@ class ControlPlaneTest {
 
     @Test
     void aStatefulSetGetsItsPodsScheduledAndDeletingItCascades() {
-        plane.kubectlWithInput("""
-                apiVersion: v1
-                kind: Node
-                metadata:
-                  name: test-node
-                """, "apply", "-f", "-").outOrThrow();
-        plane.kubectl("patch", "node", "test-node", "--subresource=status", "--type=merge", "-p", """
-                {"status":{"capacity":{"cpu":"8","memory":"16Gi","pods":"20"},
-                 "allocatable":{"cpu":"8","memory":"16Gi","pods":"20"},
-                 "conditions":[{"type":"Ready","status":"True","reason":"Test","message":"test"}]}}
-                """).outOrThrow();
+        plane.addNode("test-node");
         plane.kubectlWithInput("""
                 apiVersion: apps/v1
                 kind: StatefulSet

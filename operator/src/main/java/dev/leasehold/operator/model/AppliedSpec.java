@@ -1,0 +1,58 @@
+package dev.leasehold.operator.model;
+
+import dev.leasehold.operator.store.ReplicatedStore;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The part of a store's spec the operator applies, and the changes it holds back. Scaling needs Raft membership
+ * changes in the safe order and an image change needs a rolling restart that moves leadership away first; the
+ * operator has neither yet, so once the StatefulSet exists its replicas and image stay as they are and each held
+ * change is reported (a StatefulSet scale without a membership change can lose the quorum).
+ *
+ * @param replicas the StatefulSet's replicas
+ * @param image    the store nodes' image
+ * @param held     what the spec asks for that is not applied, with why
+ */
+public record AppliedSpec(int replicas, String image, List<HeldChange> held) {
+
+    /** A spec change the operator does not apply, with the capability it lacks. */
+    public record HeldChange(String reason, String message) {
+    }
+
+    /**
+     * Decides what to apply.
+     *
+     * @param store        the store as the user wrote it
+     * @param defaultImage the image when the spec names none
+     * @param existing     the StatefulSet as it is, if it exists
+     */
+    public static AppliedSpec decide(ReplicatedStore store, String defaultImage, Optional<StatefulSet> existing) {
+        int wantedReplicas = store.getSpec().replicas();
+        String wantedImage = Optional.ofNullable(store.getSpec().image()).orElse(defaultImage);
+        if (existing.isEmpty()) {
+            return new AppliedSpec(wantedReplicas, wantedImage, List.of());
+        }
+        int replicas = Optional.ofNullable(existing.get().getSpec().getReplicas()).orElse(wantedReplicas);
+        String image = StoreModel.storeContainer(existing.get()).getImage();
+        List<HeldChange> held = new ArrayList<>();
+        if (replicas != wantedReplicas) {
+            held.add(new HeldChange("ScaleHeld", "spec.replicas is " + wantedReplicas + " but the store stays at "
+                    + replicas + ": scaling needs Raft membership changes, which this operator version cannot make"
+                    + " yet"));
+        }
+        if (!image.equals(wantedImage)) {
+            held.add(new HeldChange("ImageChangeHeld", "the image " + wantedImage + " is not rolled out; the store"
+                    + " keeps " + image + ": an image change needs a rolling restart that moves Raft leadership"
+                    + " away first, which this operator version cannot do yet"));
+        }
+        return new AppliedSpec(replicas, image, List.copyOf(held));
+    }
+
+    /** The smallest majority of the voters. */
+    public int quorum() {
+        return replicas / 2 + 1;
+    }
+}

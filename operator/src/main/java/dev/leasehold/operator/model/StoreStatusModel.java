@@ -1,0 +1,133 @@
+package dev.leasehold.operator.model;
+
+import dev.leasehold.operator.store.ReplicatedStore;
+import dev.leasehold.operator.store.ReplicatedStoreStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A store's status from what the operator observed, as a pure function. It claims only what it saw: readiness is
+ * the nodes' own gRPC health check (a node is ready once it has a leader and has applied what it knew was committed),
+ * so "ready" members are members that answer; the operator does not talk to the store itself yet, so {@code leader},
+ * {@code clusterId} and {@code members} stay empty.
+ */
+public final class StoreStatusModel {
+
+    public static final String AVAILABLE = "Available";
+    public static final String PROGRESSING = "Progressing";
+    public static final String DEGRADED = "Degraded";
+    public static final String CHANGE_HELD = "ChangeHeld";
+
+    private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
+
+    private StoreStatusModel() {
+    }
+
+    /**
+     * @param store       the store, with the status it had
+     * @param applied     what the operator applied and what it holds
+     * @param statefulSet the StatefulSet as the informer last saw it
+     * @param failure     why the last reconciliation failed, if it did
+     * @param now         the time for conditions that change now
+     */
+    public static ReplicatedStoreStatus observe(ReplicatedStore store, AppliedSpec applied,
+                                                Optional<StatefulSet> statefulSet, Optional<String> failure,
+                                                Instant now) {
+        Optional<ReplicatedStoreStatus> previous = Optional.ofNullable(store.getStatus());
+        long generation = Optional.ofNullable(store.getMetadata().getGeneration()).orElse(0L);
+        StatefulSetStatus set = statefulSet.map(StatefulSet::getStatus).orElse(null);
+        int pods = set == null || set.getReplicas() == null ? 0 : set.getReplicas();
+        int ready = set == null || set.getReadyReplicas() == null ? 0 : set.getReadyReplicas();
+        int wanted = applied.replicas();
+        int quorum = applied.quorum();
+
+        List<Condition> conditions = new ArrayList<>();
+        if (ready >= quorum) {
+            conditions.add(condition(AVAILABLE, "True", "QuorumReady", ready + " of " + wanted
+                    + " store members are ready, a quorum of " + quorum + " answers"));
+        } else {
+            conditions.add(condition(AVAILABLE, "False", "NoQuorum", ready + " of " + wanted
+                    + " store members answer their readiness check; a quorum of " + quorum + " is needed"
+                    + (statefulSet.isEmpty() ? " (the StatefulSet does not exist yet)" : "")));
+        }
+        if (statefulSet.isEmpty() || pods != wanted || ready != wanted) {
+            conditions.add(condition(PROGRESSING, "True", "MembersStarting", "the StatefulSet has " + pods + " of "
+                    + wanted + " Pods, " + ready + " ready"));
+        } else {
+            conditions.add(condition(PROGRESSING, "False", "AllMembersReady", "all " + wanted
+                    + " members are ready"));
+        }
+        if (failure.isPresent()) {
+            conditions.add(condition(DEGRADED, "True", "ReconcileFailed", failure.get()));
+        } else if (ready >= quorum && ready < wanted) {
+            conditions.add(condition(DEGRADED, "True", "MembersNotReady", (wanted - ready) + " of " + wanted
+                    + " members are not ready; the store works while a quorum answers"));
+        } else {
+            conditions.add(condition(DEGRADED, "False", ready >= quorum ? "AllMembersReady" : "NotAvailable",
+                    ready >= quorum ? "all members are ready" : "see the Available condition"));
+        }
+        if (applied.held().isEmpty()) {
+            conditions.add(condition(CHANGE_HELD, "False", "SpecApplied", "the spec is applied as written"));
+        } else {
+            conditions.add(condition(CHANGE_HELD, "True",
+                    String.join("And", applied.held().stream().map(AppliedSpec.HeldChange::reason).toList()),
+                    String.join("; ", applied.held().stream().map(AppliedSpec.HeldChange::message).toList())));
+        }
+
+        String phase;
+        if (ready == wanted) {
+            phase = "Available";
+        } else if (ready >= quorum) {
+            phase = "Degraded";
+        } else if (previous.map(ReplicatedStoreStatus::phase).filter(p -> !p.equals("Pending")).isPresent()) {
+            phase = "Unavailable";
+        } else {
+            phase = "Pending";
+        }
+        return new ReplicatedStoreStatus(
+                generation,
+                phase,
+                keepTransitionTimes(conditions, previous.map(ReplicatedStoreStatus::conditions).orElse(List.of()),
+                        generation, now),
+                ready,
+                previous.map(ReplicatedStoreStatus::leader).orElse(null),
+                previous.map(ReplicatedStoreStatus::clusterId).orElse(null),
+                previous.map(ReplicatedStoreStatus::members).orElse(null),
+                statefulSet.map(s -> StoreModel.storeContainer(s).getImage()).orElse(applied.image()));
+    }
+
+    private static Condition condition(String type, String status, String reason, String message) {
+        return new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
+                .build();
+    }
+
+    /** A condition's transition time changes only when its status does. */
+    private static List<Condition> keepTransitionTimes(List<Condition> conditions, List<Condition> previous,
+                                                       long generation, Instant now) {
+        String nowText = RFC3339.format(now.truncatedTo(ChronoUnit.SECONDS));
+        return conditions.stream().map(c -> {
+            String since = previous.stream()
+                    .filter(p -> p.getType().equals(c.getType()) && p.getStatus().equals(c.getStatus()))
+                    .map(Condition::getLastTransitionTime)
+                    .findFirst()
+                    .orElse(nowText);
+            return new ConditionBuilder(c).withLastTransitionTime(since).withObservedGeneration(generation).build();
+        }).toList();
+    }
+
+    /** The condition of a type, if the status has it. */
+    public static Optional<Condition> condition(ReplicatedStoreStatus status, String type) {
+        return Optional.ofNullable(status).map(ReplicatedStoreStatus::conditions).orElse(List.of()).stream()
+                .filter(c -> c.getType().equals(type))
+                .findFirst();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.leasehold.operator;
+
+import dev.leasehold.testenv.ControlPlane;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One real Kubernetes control plane per run of the Quarkus app under test: started before Quarkus creates its
+ * Kubernetes client (which it points at the API server with an administrator token), stopped after the last test.
+ * Tests reach it through {@link #plane()} for kubectl and helm.
+ */
+public class ControlPlaneResource implements QuarkusTestResourceLifecycleManager {
+
+    /** The stand-in Node the scheduler binds store Pods to. */
+    public static final String NODE = "node-a";
+
+    private static volatile ControlPlane plane;
+
+    public static ControlPlane plane() {
+        ControlPlane current = plane;
+        if (current == null) {
+            throw new IllegalStateException("the control plane runs only while a @QuarkusTest does");
+        }
+        return current;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        ControlPlane started = ControlPlane.start(Path.of("target", "control-plane"));
+        started.addNode(NODE);
+        plane = started;
+        return Map.of(
+                "quarkus.kubernetes-client.api-server-url", started.server().toString(),
+                "quarkus.kubernetes-client.token", started.adminToken(),
+                "quarkus.kubernetes-client.ca-cert-file", started.caCertificate().toString(),
+                "quarkus.kubernetes-client.namespace", "default",
+                "quarkus.kubernetes-client.trust-certs", "false");
+    }
+
+    @Override
+    public void stop() {
+        ControlPlane current = plane;
+        plane = null;
+        if (current != null) {
+            current.close();
+        }
+    }
+}
