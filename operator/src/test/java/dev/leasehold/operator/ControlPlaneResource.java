@@ -29,6 +29,7 @@ public class ControlPlaneResource implements QuarkusTestResourceLifecycleManager
     public Map<String, String> start() {
         ControlPlane started = ControlPlane.start(Path.of("target", "control-plane"));
         started.addNode(NODE);
+        addLocalVolumes(started, 80);
         plane = started;
         return Map.of(
                 "quarkus.kubernetes-client.api-server-url", started.server().toString(),
@@ -36,6 +37,48 @@ public class ControlPlaneResource implements QuarkusTestResourceLifecycleManager
                 "quarkus.kubernetes-client.ca-cert-file", started.caCertificate().toString(),
                 "quarkus.kubernetes-client.namespace", "default",
                 "quarkus.kubernetes-client.trust-certs", "false");
+    }
+
+    /**
+     * A default StorageClass that binds when a Pod is scheduled, and pre-made local volumes on the stand-in Node: the
+     * scheduler then binds store Pods (whose claims need volumes) as it would on a cluster; nothing provisions.
+     */
+    private static void addLocalVolumes(ControlPlane plane, int count) {
+        StringBuilder yaml = new StringBuilder("""
+                apiVersion: storage.k8s.io/v1
+                kind: StorageClass
+                metadata:
+                  name: local
+                  annotations:
+                    storageclass.kubernetes.io/is-default-class: "true"
+                provisioner: kubernetes.io/no-provisioner
+                volumeBindingMode: WaitForFirstConsumer
+                """);
+        for (int i = 0; i < count; i++) {
+            yaml.append("""
+                    ---
+                    apiVersion: v1
+                    kind: PersistentVolume
+                    metadata:
+                      name: local-%d
+                    spec:
+                      capacity:
+                        storage: 10Gi
+                      accessModes: [ReadWriteOnce]
+                      persistentVolumeReclaimPolicy: Retain
+                      storageClassName: local
+                      local:
+                        path: /var/lib/volumes/%d
+                      nodeAffinity:
+                        required:
+                          nodeSelectorTerms:
+                          - matchExpressions:
+                            - key: kubernetes.io/hostname
+                              operator: In
+                              values: [%s]
+                    """.formatted(i, i, NODE));
+        }
+        plane.kubectlWithInput(yaml.toString(), "apply", "-f", "-").outOrThrow();
     }
 
     @Override

@@ -4,13 +4,15 @@ import dev.leasehold.operator.store.ReplicatedStore;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The part of a store's spec the operator applies, and the changes it holds back. Scaling needs Raft membership
  * changes in the safe order and an image change needs a rolling restart that moves leadership away first; the
  * operator has neither yet, so once the StatefulSet exists its replicas and image stay as they are and each held
- * change is reported (a StatefulSet scale without a membership change can lose the quorum).
+ * change is reported (a StatefulSet scale without a membership change can lose the quorum). What was applied is
+ * read from the StatefulSet's annotations, which only the operator writes, so a hand edit does not move it.
  *
  * @param replicas the StatefulSet's replicas
  * @param image    the store nodes' image
@@ -35,8 +37,11 @@ public record AppliedSpec(int replicas, String image, List<HeldChange> held) {
         if (existing.isEmpty()) {
             return new AppliedSpec(wantedReplicas, wantedImage, List.of());
         }
-        int replicas = Optional.ofNullable(existing.get().getSpec().getReplicas()).orElse(wantedReplicas);
-        String image = StoreModel.storeContainer(existing.get()).getImage();
+        Map<String, String> annotations = Optional.ofNullable(existing.get().getMetadata().getAnnotations())
+                .orElse(Map.of());
+        int replicas = Optional.ofNullable(annotations.get(StoreModel.APPLIED_REPLICAS_ANNOTATION))
+                .map(Integer::parseInt).orElse(wantedReplicas);
+        String image = annotations.getOrDefault(StoreModel.APPLIED_IMAGE_ANNOTATION, wantedImage);
         List<HeldChange> held = new ArrayList<>();
         if (replicas != wantedReplicas) {
             held.add(new HeldChange("ScaleHeld", "spec.replicas is " + wantedReplicas + " but the store stays at "

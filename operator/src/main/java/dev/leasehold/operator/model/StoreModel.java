@@ -46,6 +46,13 @@ public final class StoreModel {
     static final String TMP_VOLUME = "tmp";
     /** Kept by the operator on the Pods of Raft voters; the PodDisruptionBudget counts only these. */
     public static final String VOTER_LABEL = "leasehold.dev/voter";
+    /**
+     * On the StatefulSet: the replicas and image the operator applied. A hand edit of the StatefulSet (such as
+     * {@code kubectl scale}) is put back to these, and a spec change is held against them, not against whatever the
+     * StatefulSet says now.
+     */
+    public static final String APPLIED_REPLICAS_ANNOTATION = "leasehold.dev/applied-replicas";
+    public static final String APPLIED_IMAGE_ANNOTATION = "leasehold.dev/applied-image";
 
     static final String NAME_LABEL = "app.kubernetes.io/name";
     static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
@@ -160,6 +167,10 @@ public final class StoreModel {
         Scheduling scheduling = store.getSpec().schedulingOrEmpty();
         return new StatefulSetBuilder()
                 .withMetadata(metadata(store, store.getMetadata().getName()))
+                .editMetadata()
+                .addToAnnotations(APPLIED_REPLICAS_ANNOTATION, Integer.toString(applied.replicas()))
+                .addToAnnotations(APPLIED_IMAGE_ANNOTATION, applied.image())
+                .endMetadata()
                 .withNewSpec()
                 .withReplicas(applied.replicas())
                 .withServiceName(peerServiceName(store))

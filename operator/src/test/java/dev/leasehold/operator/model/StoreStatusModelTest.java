@@ -1,0 +1,130 @@
+package dev.leasehold.operator.model;
+
+import static dev.leasehold.operator.model.Stores.store;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leasehold.operator.store.ReplicatedStore;
+import dev.leasehold.operator.store.ReplicatedStoreStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StoreStatusModelTest {
+
+    private static final AppliedSpec THREE = new AppliedSpec(3, "example.test/store:1", List.of());
+    private static final Instant T0 = Instant.parse("2026-12-07T06:00:00Z");
+
+    @Test
+    void withNoMemberAnsweringTheStoreIsNotAvailableAndSaysWhy() {
+        ReplicatedStoreStatus status = observe(store(3), THREE, pods(3, 0), T0);
+
+        assertThat(condition(status, "Available")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("NoQuorum");
+            assertThat(c.getMessage()).isEqualTo("0 of 3 store members answer their readiness check; a quorum of 2"
+                    + " is needed");
+        });
+        assertThat(condition(status, "Progressing").getStatus()).isEqualTo("True");
+        assertThat(status.phase()).isEqualTo("Pending");
+        assertThat(status.readyReplicas()).isZero();
+        assertThat(status.leader()).isNull();
+        assertThat(status.clusterId()).isNull();
+    }
+
+    @Test
+    void aQuorumOfReadyMembersIsAvailableButDegraded() {
+        ReplicatedStoreStatus status = observe(store(3), THREE, pods(3, 2), T0);
+
+        assertThat(condition(status, "Available").getStatus()).isEqualTo("True");
+        assertThat(condition(status, "Degraded")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("MembersNotReady");
+        });
+        assertThat(status.phase()).isEqualTo("Degraded");
+    }
+
+    @Test
+    void everyMemberReadyIsAvailableAndNotProgressing() {
+        ReplicatedStoreStatus status = observe(store(3), THREE, pods(3, 3), T0);
+
+        assertThat(status.phase()).isEqualTo("Available");
+        assertThat(condition(status, "Progressing").getStatus()).isEqualTo("False");
+        assertThat(condition(status, "Degraded").getStatus()).isEqualTo("False");
+    }
+
+    @Test
+    void aStoreThatLostItsQuorumIsUnavailableNotPending() {
+        ReplicatedStore store = store(3);
+        store.setStatus(observe(store, THREE, pods(3, 3), T0));
+
+        assertThat(observe(store, THREE, pods(3, 1), T0.plusSeconds(5)).phase()).isEqualTo("Unavailable");
+    }
+
+    @Test
+    void aHeldChangeIsReportedByItsCondition() {
+        AppliedSpec held = new AppliedSpec(3, "i", List.of(new AppliedSpec.HeldChange("ScaleHeld", "why")));
+
+        ReplicatedStoreStatus status = observe(store(5), held, pods(3, 0), T0);
+
+        assertThat(condition(status, "ChangeHeld")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("ScaleHeld");
+            assertThat(c.getMessage()).isEqualTo("why");
+        });
+    }
+
+    @Test
+    void aFailedReconciliationDegradesTheStoreWithTheError() {
+        ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 3),
+                Optional.of("statefulsets is forbidden"), T0);
+
+        assertThat(condition(status, "Degraded")).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("ReconcileFailed");
+            assertThat(c.getMessage()).isEqualTo("statefulsets is forbidden");
+        });
+    }
+
+    @Test
+    void aConditionKeepsItsTransitionTimeUntilItsStatusChanges() {
+        ReplicatedStore store = store(3);
+        store.setStatus(observe(store, THREE, pods(3, 0), T0));
+
+        ReplicatedStoreStatus same = observe(store, THREE, pods(3, 1), T0.plusSeconds(30));
+        ReplicatedStoreStatus changed = observe(store, THREE, pods(3, 2), T0.plusSeconds(60));
+
+        assertThat(condition(same, "Available").getLastTransitionTime()).isEqualTo("2026-12-07T06:00:00Z");
+        assertThat(condition(changed, "Available").getLastTransitionTime()).isEqualTo("2026-12-07T06:01:00Z");
+    }
+
+    @Test
+    void theStatusDescribesTheGenerationItSaw() {
+        ReplicatedStore store = store(3);
+        store.getMetadata().setGeneration(7L);
+
+        ReplicatedStoreStatus status = observe(store, THREE, pods(3, 0), T0);
+
+        assertThat(status.observedGeneration()).isEqualTo(7L);
+        assertThat(status.conditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(7L));
+        assertThat(status.currentImage()).isEqualTo("example.test/store:1");
+    }
+
+    private static ReplicatedStoreStatus observe(ReplicatedStore store, AppliedSpec applied,
+                                                 Optional<StatefulSet> statefulSet, Instant now) {
+        return StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), now);
+    }
+
+    private static Optional<StatefulSet> pods(int pods, int ready) {
+        StatefulSet set = StoreModel.statefulSet(store(pods), new AppliedSpec(pods, "example.test/store:1",
+                List.of()));
+        set.setStatus(new StatefulSetStatusBuilder().withReplicas(pods).withReadyReplicas(ready).build());
+        return Optional.of(set);
+    }
+
+    private static Condition condition(ReplicatedStoreStatus status, String type) {
+        return StoreStatusModel.condition(status, type).orElseThrow();
+    }
+}
