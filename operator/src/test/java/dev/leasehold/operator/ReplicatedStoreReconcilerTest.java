@@ -149,6 +149,7 @@ class ReplicatedStoreReconcilerTest {
 
         await().atMost(GENEROUS).untilAsserted(() -> {
             ReplicatedStore store = store("echo");
+            assertThat(store.getStatus()).isNotNull();
             assertThat(store.getStatus().observedGeneration()).isEqualTo(2L);
             assertThat(condition(store, "ChangeHeld")).satisfies(c -> {
                 assertThat(c.getStatus()).isEqualTo("True");
