@@ -61,7 +61,7 @@ class LeaseReconcilerTest {
     }
 
     @Test
-    void aClaimOnAMissingStoreSaysTheStoreIsMissing() {
+    void aClaimOnAMissingStoreSaysSoUntilTheStoreAppears() {
         plane.kubectlWithInput("""
                 apiVersion: leasehold.dev/v1alpha1
                 kind: Lease
@@ -78,6 +78,16 @@ class LeaseReconcilerTest {
                         + NAMESPACE);
             });
         });
+
+        plane.kubectlWithInput("""
+                apiVersion: leasehold.dev/v1alpha1
+                kind: ReplicatedStore
+                metadata: {name: nowhere}
+                spec: {replicas: 1, storage: {size: 1Gi}}
+                """, "apply", "-n", NAMESPACE, "-f", "-").outOrThrow();
+
+        await().atMost(GENEROUS).untilAsserted(() -> assertThat(lease("orphan").getStatus().conditions())
+                .singleElement().satisfies(c -> assertThat(c.getReason()).isEqualTo("StoreClaimsNotSupported")));
     }
 
     private Lease lease(String name) {
