@@ -218,6 +218,37 @@ class ReplicatedStoreReconcilerTest {
         });
     }
 
+    @Test
+    void aStoreKubernetesRefusesIsDegradedWithTheApiServersReason() {
+        plane.kubectlWithInput("""
+                apiVersion: leasehold.dev/v1alpha1
+                kind: ReplicatedStore
+                metadata:
+                  name: india
+                  namespace: %s
+                spec:
+                  storage: {size: 1Gi}
+                  resources:
+                    requests: {cpu: "2"}
+                    limits: {cpu: "1"}
+                """.formatted(NAMESPACE), "apply", "-f", "-").outOrThrow();
+
+        await().atMost(GENEROUS).untilAsserted(() -> {
+            ReplicatedStore store = store("india");
+            assertThat(store.getStatus()).isNotNull();
+            assertThat(condition(store, "Degraded")).satisfies(c -> {
+                assertThat(c.getStatus()).isEqualTo("True");
+                assertThat(c.getReason()).isEqualTo("ReconcileFailed");
+                assertThat(c.getMessage()).contains("must be less than or equal to cpu limit");
+            });
+            assertThat(events("india")).anySatisfy(e -> {
+                assertThat(e.getReason()).isEqualTo("ReconcileFailed");
+                assertThat(e.getType()).isEqualTo("Warning");
+            });
+        });
+        assertThat(get(StatefulSet.class, "india")).isNull();
+    }
+
     private ReplicatedStore create(String name, int replicas) {
         plane.kubectlWithInput("""
                 apiVersion: leasehold.dev/v1alpha1
