@@ -239,7 +239,8 @@ class ReplicatedStoreReconcilerTest {
             assertThat(condition(store, "Degraded")).satisfies(c -> {
                 assertThat(c.getStatus()).isEqualTo("True");
                 assertThat(c.getReason()).isEqualTo("ReconcileFailed");
-                assertThat(c.getMessage()).contains("must be less than or equal to cpu limit");
+                assertThat(c.getMessage()).startsWith("statefulset: StatefulSet.apps \"india\" is invalid")
+                        .contains("must be less than or equal to cpu limit");
             });
             assertThat(events("india")).anySatisfy(e -> {
                 assertThat(e.getReason()).isEqualTo("ReconcileFailed");

@@ -14,7 +14,9 @@ import dev.leasehold.operator.store.dependent.StatefulSetDependent;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -28,6 +30,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a {@link ReplicatedStore}. The workflow applies the owned objects (server-side apply, one field
@@ -79,11 +82,30 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
                                                                        Exception e) {
         Optional<StatefulSet> statefulSet = context.getSecondaryResource(StatefulSet.class);
         AppliedSpec applied = AppliedSpec.decide(store, OperatorConfig.defaultStoreImage(), statefulSet);
-        String why = Optional.ofNullable(e.getCause()).map(Throwable::getMessage).orElse(e.getMessage());
-        events.warning(store, "ReconcileFailed", "Reconcile", String.valueOf(why));
-        ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet,
-                Optional.of(String.valueOf(why)), Instant.now());
+        String why = reason(e);
+        events.warning(store, "ReconcileFailed", "Reconcile", why);
+        ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.of(why),
+                Instant.now());
         return ErrorStatusUpdateControl.patchStatus(withStatus(store, status));
+    }
+
+    /**
+     * What went wrong, in the API server's own words where it refused a request (not the client's URL, status dump
+     * and stack), each failed dependent named.
+     */
+    private static String reason(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof AggregatedOperatorException workflow) {
+                return workflow.getAggregatedExceptions().entrySet().stream()
+                        .map(failed -> failed.getKey() + ": " + reason(failed.getValue()))
+                        .collect(Collectors.joining("; "));
+            }
+            if (cause instanceof KubernetesClientException refused && refused.getStatus() != null
+                    && refused.getStatus().getMessage() != null) {
+                return refused.getStatus().getMessage();
+            }
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /**
