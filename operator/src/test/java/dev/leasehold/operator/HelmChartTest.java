@@ -117,7 +117,7 @@ class HelmChartTest {
 
     @Test
     @Order(2)
-    void installOwnsTheCrdsAndKeepsThemOnUninstall() {
+    void installTakesOverTheCrdsWithTheKeepPolicy() {
         for (String crd : CRDS) {
             CustomResourceDefinition definition = crd(crd);
             assertThat(definition.getMetadata().getAnnotations())
