@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The client's one keep-alive stream, which carries the keep-alives of all its sessions to the leader.
  *
- * <p>Every session sends a keep-alive every third of its TTL, numbered, remembering when it sent each; an
- * acknowledgement moves the session's deadline on from the send time of the keep-alive it echoes. The stream
- * goes to the leader: a follower answers {@code NOT_LEADER} naming it, and the stream moves there (the address
+ * <p>Every session sends a keep-alive as soon as it is granted and then every third of its TTL, numbered,
+ * remembering when it sent each; an acknowledgement moves the session's deadline on from the send time of the
+ * keep-alive it echoes. The stream goes to the leader: a follower answers {@code NOT_LEADER} naming it, and the stream moves there (the address
  * comes from the cluster's membership). A stream that breaks, or that leaves a keep-alive unanswered for a third
  * of a TTL (a paused or cut-off node), is replaced by one to the next endpoint, and every session sends at once.
  *
@@ -59,7 +59,9 @@ final class KeepAlives implements AutoCloseable {
             }
             sessions.put(session.id(), session);
             long period = Math.max(1, session.ttl().toNanos() / 3);
-            session.sending = timer.scheduleAtFixedRate(() -> tick(session), period, period, TimeUnit.NANOSECONDS);
+            // The first keep-alive goes at once: the deadline counts from when the grant was sent, and a grant
+            // that took long (an election under way) may have used up much of the TTL already.
+            session.sending = timer.scheduleAtFixedRate(() -> tick(session), 0, period, TimeUnit.NANOSECONDS);
             watchDeadline(session);
         });
     }

@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  *                    linearizable describe that found it gone); {@link HistoryOp#NEVER} if none did
  * @param evidence    the operation that showed it, if any
  * @param revoked     the revoke that ended it, if one was answered
- * @param revokeSent  the earliest invocation of a revoke whose outcome is unknown; {@link HistoryOp#NEVER} if none
+ * @param revokeSent  the earliest moment a revoke of unknown outcome may have been sent: the invocation of an
+ *                    unanswered revoke, or the moment a client that revokes lost sessions by itself gave it up
+ *                    (its note says {@code client-may-revoke=true}); {@link HistoryOp#NEVER} if neither happened
  */
 public record SessionLife(long session, String process, long earliestEnd, long endedBy,
                           Optional<HistoryOp> evidence, Optional<HistoryOp> revoked, long revokeSent) {
@@ -42,6 +44,9 @@ public record SessionLife(long session, String process, long earliestEnd, long e
             lives.put(id, new SessionLife(id, grant.process(), from + ttl, HistoryOp.NEVER, Optional.empty(),
                     Optional.empty(), HistoryOp.NEVER));
         });
+        history.notes("session-lost").filter(lost -> "true".equals(lost.fields().get("client-may-revoke")))
+                .forEach(lost -> lives.computeIfPresent(Long.parseLong(lost.field("session")),
+                        (id, life) -> life.revokeMaybeSentAt(lost.nanos())));
         for (HistoryOp op : history.ops()) {
             boolean revoke = op.op().equals("revoke");
             boolean gone = op.op().equals("describe-session") && op.ok()
@@ -54,14 +59,17 @@ public record SessionLife(long session, String process, long earliestEnd, long e
         return lives;
     }
 
+    private SessionLife revokeMaybeSentAt(long nanos) {
+        return new SessionLife(session, process, earliestEnd, endedBy, evidence, revoked, Math.min(revokeSent, nanos));
+    }
+
     private SessionLife with(HistoryOp op, boolean revoke) {
         if (revoke && op.ok()) {
             return revoked.isPresent() ? this
                     : new SessionLife(session, process, earliestEnd, endedBy, evidence, Optional.of(op), revokeSent);
         }
         if (revoke && op.indeterminate()) {
-            return new SessionLife(session, process, earliestEnd, endedBy, evidence, revoked,
-                    Math.min(revokeSent, op.invoked()));
+            return revokeMaybeSentAt(op.invoked());
         }
         // a refused revoke or a describe that found it gone: it had ended by the time the answer came
         return op.completed() < endedBy

@@ -358,7 +358,7 @@ public final class GrpcLockClient implements LockClient {
     private void lose(long session, Lease lease, String why) {
         lease.lost = true;
         lease.sent.clear();
-        events.lost(session, why);
+        events.lost(session, why, false); // this client never revokes by itself
     }
 
     private synchronized void send(KeepAliveRequest request) {

@@ -82,9 +82,11 @@ public final class JavaLockClient implements LockClient {
             Session session = client.newSession(ttl);
             sessions.put(session.id(), session);
             lastDeadline.put(session.id(), session.deadlineNanos());
+            // Runs in the thread that marks the session lost, before the client revokes it quietly (it does when
+            // its deadline passes or the store says the session ended), so the note precedes that revoke.
             session.lost().thenAccept(lost -> {
                 if (sessions.containsKey(session.id())) { // not given up by revoke(), which forgets it first
-                    events.lost(session.id(), lost.getMessage());
+                    events.lost(session.id(), lost.getMessage(), true);
                 }
             });
             return new Reply.Ok<>(session.id());

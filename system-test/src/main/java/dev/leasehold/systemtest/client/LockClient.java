@@ -25,15 +25,19 @@ public interface LockClient extends AutoCloseable {
             }
 
             @Override
-            public void lost(long session, String why) {
+            public void lost(long session, String why, boolean mayRevoke) {
             }
         };
 
         /** The store acknowledged a keep-alive for {@code session} that was sent at {@code sentNanos}. */
         void acknowledged(long session, long sentNanos);
 
-        /** The client gave up {@code session} for good. */
-        void lost(long session, String why);
+        /**
+         * The client gave up {@code session} for good. Heard before the client sends anything because of it:
+         * {@code mayRevoke} says that the client may now revoke the session by itself (the project's Java client
+         * does, so that its locks pass on at once), a revoke the history cannot record as an operation.
+         */
+        void lost(long session, String why, boolean mayRevoke);
     }
 
     /** A new session with time-to-live {@code ttl}; the answer is its id. */

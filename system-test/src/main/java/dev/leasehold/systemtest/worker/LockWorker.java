@@ -86,8 +86,9 @@ public final class LockWorker {
                 }
 
                 @Override
-                public void lost(long session, String why) {
-                    history.note(fields("event", "session-lost", "session", "" + session, "why", why));
+                public void lost(long session, String why, boolean mayRevoke) {
+                    history.note(fields("event", "session-lost", "session", "" + session, "why", why,
+                            "client-may-revoke", "" + mayRevoke));
                 }
             };
             try (LockClient client = args[7].equals("java") ? new JavaLockClient(nodes, home, events)

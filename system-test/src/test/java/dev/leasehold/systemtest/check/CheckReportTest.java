@@ -143,6 +143,27 @@ class CheckReportTest {
     }
 
     @Test
+    void aClientThatRevokesLostSessionsMayEndOneBeforeItsTtlRanOut() {
+        long ttl = TestHistory.TTL_MILLIS;
+        // w1 holds token 10 and gives its session up at 2,900 ms, before the TTL ran out; w2 gets the lock at once
+        for (boolean clientMayRevoke : new boolean[] {true, false}) {
+            TestHistory h = TestHistory.w1HoldsTokenTenOfA()
+                    .sessionLost("w1", 5, ttl - 100, clientMayRevoke)
+                    .acquire("w2", "a", 6, 20, 4, ttl - 50)
+                    .revokeRefused("w1", 5, ttl - 40, ttl - 30);
+
+            CheckReport report = check(h);
+
+            if (clientMayRevoke) {
+                assertThat(report.violations()).as("the client's own revoke ended it").isEmpty();
+            } else {
+                assertThat(report.leases()).singleElement().asString().contains("session 5");
+                assertThat(report.linearizability().verdict()).isEqualTo(Verdict.NOT_LINEARIZABLE);
+            }
+        }
+    }
+
+    @Test
     void aThawedHoldersStaleWriteMustBeRejected() {
         long ttl = TestHistory.TTL_MILLIS;
         TestHistory rejected = TestHistory.w1HoldsTokenTenOfA() // then w1 is frozen

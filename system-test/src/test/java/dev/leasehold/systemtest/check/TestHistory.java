@@ -89,6 +89,17 @@ final class TestHistory {
         return this;
     }
 
+    TestHistory sessionLost(String process, long session, long atMs, boolean clientMayRevoke) {
+        events.add(new HistoryEvent(ms(atMs), process, Kind.NOTE, nextId++, fields("event", "session-lost",
+                "session", "" + session, "why", "deadline passed", "client-may-revoke", "" + clientMayRevoke)));
+        return this;
+    }
+
+    TestHistory revokeRefused(String process, long session, long invokedMs, long completedMs) {
+        return op(process, invokedMs, completedMs, Kind.FAIL, fields("op", "revoke", "session", "" + session),
+                fields("code", "INVALID_ARGUMENT", "why", "session_id: no live session " + session));
+    }
+
     History history() {
         return History.of(events);
     }

@@ -94,7 +94,7 @@ class LockClientsTest {
                 }
 
                 @Override
-                public void lost(long session, String why) {
+                public void lost(long session, String why, boolean mayRevoke) {
                 }
             };
             try (LockClient client = client(kind, cluster, follower, events)) {
