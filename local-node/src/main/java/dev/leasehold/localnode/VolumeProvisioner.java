@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,27 +57,10 @@ final class VolumeProvisioner implements AutoCloseable {
                         .withReclaimPolicy("Delete")
                         .build())
                 .fieldManager(NodeHeartbeat.FIELD_MANAGER).forceConflicts().serverSideApply();
-        claims = client.persistentVolumeClaims().inAnyNamespace().inform(handler(this::provisionIfOurs));
+        claims = client.persistentVolumeClaims().inAnyNamespace()
+                .inform(Handlers.onChange(this::provisionIfOurs));
         provisioned = client.persistentVolumes().withLabel("leasehold.dev/node", settings.name())
-                .inform(handler(this::deleteIfReleased));
-    }
-
-    private static <T> ResourceEventHandler<T> handler(java.util.function.Consumer<T> onChange) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T object) {
-                onChange.accept(object);
-            }
-
-            @Override
-            public void onUpdate(T old, T object) {
-                onChange.accept(object);
-            }
-
-            @Override
-            public void onDelete(T object, boolean finalStateUnknown) {
-            }
-        };
+                .inform(Handlers.onChange(this::deleteIfReleased));
     }
 
     private void provisionIfOurs(PersistentVolumeClaim claim) {

@@ -9,9 +9,7 @@ import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LocalNodeTest {
 
-    static final Duration GENEROUS = Duration.ofSeconds(60);
+    static final Duration GENEROUS = TestClusters.GENEROUS;
     static final String NAMESPACE = "local-node-test";
 
     static ControlPlane plane;
@@ -35,29 +33,14 @@ class LocalNodeTest {
     @BeforeAll
     static void start() {
         plane = ControlPlane.start(Path.of("target", "control-plane-LocalNodeTest"));
-        client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl(plane.server().toString())
-                .withOauthToken(plane.adminToken())
-                .withCaCertFile(plane.caCertificate().toString())
-                .build()).build();
+        client = TestClusters.adminClient(plane);
         node = LocalNode.start(client, new NodeSettings("local-a", dataRoot, Duration.ofMillis(500)));
-        plane.kubectl("create", "namespace", NAMESPACE).outOrThrow();
-        // Pods are admitted once the service-account controller has made the namespace's default account
-        await().atMost(GENEROUS).until(() -> client.serviceAccounts().inNamespace(NAMESPACE).withName("default")
-                .get() != null);
+        TestClusters.createNamespace(plane, client, NAMESPACE);
     }
 
     @AfterAll
     static void stop() {
-        if (node != null) {
-            node.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (plane != null) {
-            plane.close();
-        }
+        TestClusters.closeAll(node, client, plane);
     }
 
     @Test
