@@ -171,6 +171,9 @@ final class ContainerEnv {
         Map<String, Quantity> values = requirements == null ? null
                 : kindAndName[0].equals("limits") ? requirements.getLimits() : requirements.getRequests();
         Quantity quantity = values == null ? null : values.get(kindAndName[1]);
+        if (quantity == null && kindAndName[0].equals("limits")) {
+            quantity = NodeHeartbeat.CAPACITY.get(kindAndName[1]); // no limit: the node's allocatable, as a kubelet
+        }
         if (quantity == null) {
             return "0";
         }

@@ -93,6 +93,8 @@ class ContainerEnvTest {
                 - {name: MODE, valueFrom: {configMapKeyRef: {name: config, key: MODE}}}
                 - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
                 - {name: MAYBE, valueFrom: {configMapKeyRef: {name: absent, key: x, optional: true}}}
+                - {name: NO_LIMIT, valueFrom: {resourceFieldRef: {resource: limits.ephemeral-storage, divisor: 1Gi}}}
+                - {name: NO_REQUEST, valueFrom: {resourceFieldRef: {resource: requests.cpu}}}
                 """));
 
         assertThat(out).containsEntry("IP", "127.5.0.9").containsEntry("HOST_IP", "127.0.0.1")
@@ -100,7 +102,9 @@ class ContainerEnvTest {
                 .containsEntry("TIER", "data").containsEntry("OWNER", "team-a")
                 .containsEntry("MEM_MI", "256").containsEntry("CPU", "1").containsEntry("REQ", "134217728")
                 .containsEntry("MODE", "fast").containsEntry("PASSWORD", "s3cr3t")
-                .doesNotContainKey("MAYBE");
+                .doesNotContainKey("MAYBE")
+                // without a limit, the node's allocatable; without a request, 0
+                .containsEntry("NO_LIMIT", "100").containsEntry("NO_REQUEST", "0");
     }
 
     @Test
