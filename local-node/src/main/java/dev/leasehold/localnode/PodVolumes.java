@@ -149,27 +149,26 @@ final class PodVolumes {
     }
 
     private void configMap(String name, List<KeyToPath> items, boolean optional, Path dir) {
-        Optional<ConfigMap> map = Optional.ofNullable(client.configMaps().inNamespace(pod.getMetadata().getNamespace())
-                .withName(name).get());
-        if (map.isEmpty()) {
-            if (optional) {
-                return;
-            }
-            throw new Unready("configmap \"" + name + "\" not found");
-        }
-        writeAll(Objects.requireNonNullElse(map.get().getData(), Map.of()), items, dir, "configmap " + name);
+        ConfigMap map = client.configMaps().inNamespace(pod.getMetadata().getNamespace()).withName(name).get();
+        writeSource("configmap", name, Optional.ofNullable(map)
+                .map(m -> Objects.requireNonNullElse(m.getData(), Map.<String, String>of())), items, optional, dir);
     }
 
     private void secret(String name, List<KeyToPath> items, boolean optional, Path dir) {
-        Optional<Secret> secret = Optional.ofNullable(client.secrets().inNamespace(pod.getMetadata().getNamespace())
-                .withName(name).get());
-        if (secret.isEmpty()) {
+        Secret secret = client.secrets().inNamespace(pod.getMetadata().getNamespace()).withName(name).get();
+        writeSource("secret", name, Optional.ofNullable(secret).map(ContainerEnv::secretData), items, optional, dir);
+    }
+
+    /** Writes a ConfigMap's or Secret's data; a missing one is skipped if optional, else the Pod waits for it. */
+    private static void writeSource(String kind, String name, Optional<Map<String, String>> data,
+                                    List<KeyToPath> items, boolean optional, Path dir) {
+        if (data.isEmpty()) {
             if (optional) {
                 return;
             }
-            throw new Unready("secret \"" + name + "\" not found");
+            throw new Unready(kind + " \"" + name + "\" not found");
         }
-        writeAll(ContainerEnv.secretData(secret.get()), items, dir, "secret " + name);
+        writeAll(data.get(), items, dir, kind + " " + name);
     }
 
     private static void writeAll(Map<String, String> data, List<KeyToPath> items, Path dir, String what) {
