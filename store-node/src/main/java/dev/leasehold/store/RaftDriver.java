@@ -3,6 +3,7 @@ package dev.leasehold.store;
 import dev.leasehold.raft.ConfChange;
 import dev.leasehold.raft.Entry;
 import dev.leasehold.raft.HardState;
+import dev.leasehold.raft.Membership;
 import dev.leasehold.raft.Message;
 import dev.leasehold.raft.ProposeResult;
 import dev.leasehold.raft.RaftConfig;
@@ -57,7 +58,7 @@ public final class RaftDriver implements AutoCloseable {
     }
 
     private final long id;
-    private final RaftNode raft;
+    private final RaftConfig config;
     private final LogStore log;
     private final StateMachine stateMachine;
     private final SnapshotFiles snapshots;
@@ -73,7 +74,9 @@ public final class RaftDriver implements AutoCloseable {
     private volatile boolean running = true;
 
     // loop thread only
+    private RaftNode raft;
     private Ready inFlight;
+    private final List<Runnable> whenIdle = new ArrayList<>();
     private HardState durable;
     private long lastLeader = RaftNode.NONE;
 
@@ -94,6 +97,7 @@ public final class RaftDriver implements AutoCloseable {
                       Outbox outbox, NodeMetrics metrics, long tickMillis, long snapshotThreshold,
                       Consumer<Throwable> onFatal) {
         this.id = config.id();
+        this.config = config;
         this.log = log;
         this.stateMachine = stateMachine;
         this.snapshots = snapshots;
@@ -154,6 +158,36 @@ public final class RaftDriver implements AutoCloseable {
         long started = System.nanoTime();
         tasks.add(() -> register(raft.proposeConfChange(change), started, result,
                 io.grpc.Status.Code.FAILED_PRECONDITION));
+        return result;
+    }
+
+    /**
+     * Makes this node, whose log holds no entry, one of the first members of a new cluster: writes the bootstrap
+     * entries ({@link dev.leasehold.store.storage.RocksLogStore#bootstrap(Membership, List)}) and restarts the core
+     * from them, as if the node had been started on that log. Runs once the core has nothing in flight, so that
+     * the log it restarts from is all it knew.
+     *
+     * @return true when this call bootstrapped the node; false when its log already held entries (a repeated
+     * call, or entries received from a member bootstrapped before it)
+     */
+    public CompletableFuture<Boolean> bootstrap(Membership membership, List<byte[]> commands) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        tasks.add(() -> whenIdle.add(() -> {
+            if (log.lastIndex() != 0) {
+                result.complete(false);
+                return;
+            }
+            try {
+                log.bootstrap(membership, commands);
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                return;
+            }
+            raft = new RaftNode(config, log);
+            durable = log.hardState();
+            LOG.info("node " + id + " bootstrapped a new cluster with voters " + membership.voters());
+            result.complete(true);
+        }));
         return result;
     }
 
@@ -230,6 +264,11 @@ public final class RaftDriver implements AutoCloseable {
                 }
                 // publish first: the storage thread may answer a client from this Ready before the next iteration
                 publishStatus();
+                if (inFlight == null && !raft.hasReady() && !whenIdle.isEmpty()) {
+                    whenIdle.forEach(Runnable::run);
+                    whenIdle.clear();
+                    publishStatus();
+                }
                 if (inFlight == null && raft.hasReady()) {
                     startReady();
                 }

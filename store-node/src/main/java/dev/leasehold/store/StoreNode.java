@@ -36,7 +36,9 @@ import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,6 +70,8 @@ public final class StoreNode implements AutoCloseable {
     private final long commitAtStart;
     private final SessionKeeper keeper;
     private final PeerIsolation isolation = new PeerIsolation();
+    /** The addresses peers announce on their message streams; used only for ids the replicated state has none of. */
+    private final Map<Long, String> heardFrom = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private StoreNode(NodeConfig config, Consumer<Throwable> onFatal) throws IOException {
@@ -84,7 +88,7 @@ public final class StoreNode implements AutoCloseable {
             this.stateMachine = sm;
             this.commitAtStart = log.hardState().commit();
             this.metrics = new NodeMetrics(config.id());
-            this.transport = new PeerTransport(this::addressOf, snapshots, isolation);
+            this.transport = new PeerTransport(config.advertise(), this::addressOf, snapshots, isolation);
             RaftConfig raftConfig = RaftConfig.defaults(config.id())
                     .withTicks(config.electionTicks(), config.heartbeatTicks())
                     .withRandomSeed(new SecureRandom().nextLong());
@@ -124,7 +128,7 @@ public final class StoreNode implements AutoCloseable {
                                     ? executor : null;
                         }
                     })
-                    .addService(new RaftPeerService(driver, snapshots, isolation))
+                    .addService(new RaftPeerService(driver, snapshots, isolation, heardFrom::put).withSenderAddresses())
                     .addService(ServerInterceptors.intercept(
                             new KvService(stateMachine, requests),
                             Forwarding.serverInterceptor()))
@@ -231,7 +235,7 @@ public final class StoreNode implements AutoCloseable {
         if (recorded != null) {
             return Optional.of(recorded);
         }
-        return Optional.ofNullable(config.initialMembers().get(id));
+        return Optional.ofNullable(config.initialMembers().get(id)).or(() -> Optional.ofNullable(heardFrom.get(id)));
     }
 
     private void updateHealth() {

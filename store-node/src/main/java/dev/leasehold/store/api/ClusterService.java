@@ -1,8 +1,11 @@
 package dev.leasehold.store.api;
 
 import dev.leasehold.api.command.v1.Command;
+import dev.leasehold.api.command.v1.SetClusterId;
 import dev.leasehold.api.command.v1.SetMemberAddress;
 import dev.leasehold.api.v1.AddLearnerRequest;
+import dev.leasehold.api.v1.BootstrapRequest;
+import dev.leasehold.api.v1.BootstrapResponse;
 import dev.leasehold.api.v1.ClusterGrpc;
 import dev.leasehold.api.v1.Member;
 import dev.leasehold.api.v1.MembershipResponse;
@@ -24,7 +27,10 @@ import dev.leasehold.store.storage.StateMachine;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +39,8 @@ import java.util.function.LongFunction;
 
 /** Status and membership of the store: what the Kubernetes operator and `leasehold cluster` use. */
 public final class ClusterService extends ClusterGrpc.ClusterImplBase {
+
+    private static final String HOST_PORT = "[^:\\s]+:\\d{1,5}";
 
     private final RaftDriver driver;
     private final StateMachine stateMachine;
@@ -71,7 +79,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             Replies.fail(observer, StoreException.invalidArgument("id must be a positive node id"));
             return;
         }
-        if (!request.getAddress().matches("[^:\\s]+:\\d{1,5}")) {
+        if (!request.getAddress().matches(HOST_PORT)) {
             Replies.fail(observer, StoreException.invalidArgument(
                     "address must be host:port, was '" + request.getAddress() + "'"));
             return;
@@ -130,6 +138,81 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 awaitLeader(target, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(transferWaitMillis), observer);
             }
         });
+    }
+
+    /**
+     * Bootstraps this node into a new cluster (see {@code BootstrapRequest}): its first entries name the voters,
+     * the cluster's id and every member's address, identical on every initial member. A node that already holds
+     * entries answers by the cluster id it has applied.
+     */
+    @Override
+    public void bootstrap(BootstrapRequest request, StreamObserver<BootstrapResponse> observer) {
+        Optional<String> invalid = invalidBootstrap(request, driver.id());
+        if (invalid.isPresent()) {
+            Replies.fail(observer, StoreException.invalidArgument(invalid.get()));
+            return;
+        }
+        String clusterId = request.getClusterId();
+        List<byte[]> commands = new ArrayList<>();
+        commands.add(Command.newBuilder().setSetClusterId(SetClusterId.newBuilder().setClusterId(clusterId))
+                .build().toByteArray());
+        TreeSet<Long> voters = new TreeSet<>();
+        for (Member m : request.getMembersList()) {
+            voters.add(m.getId());
+            commands.add(Command.newBuilder().setMemberAddress(SetMemberAddress.newBuilder().setId(m.getId())
+                    .setAddress(m.getAddress())).build().toByteArray());
+        }
+        driver.bootstrap(Membership.ofVoters(voters), commands).whenComplete((now, error) -> {
+            String existing = stateMachine.clusterId();
+            if (error != null) {
+                Replies.fail(observer, error);
+            } else if (now || existing.equals(clusterId)) {
+                Replies.reply(observer, BootstrapResponse.newBuilder().setClusterId(clusterId).setBootstrapped(now)
+                        .build());
+            } else if (existing.isEmpty()) {
+                Replies.fail(observer, StoreException.unavailable("this node already holds log entries but has "
+                        + "not applied its cluster's id yet; retry"));
+            } else {
+                Replies.fail(observer, StoreException.failedPrecondition("this node belongs to cluster " + existing
+                        + "; it cannot be bootstrapped into cluster " + clusterId));
+            }
+        });
+    }
+
+    /** What is wrong with a bootstrap request, naming the field; empty when nothing is. */
+    static Optional<String> invalidBootstrap(BootstrapRequest request, long self) {
+        String clusterId = request.getClusterId();
+        if (clusterId.isEmpty()) {
+            return Optional.of("cluster_id must not be empty");
+        }
+        if (clusterId.length() > 128 || !clusterId.matches("[\\x21-\\x7e]+")) {
+            return Optional.of("cluster_id must be 1 to 128 printable ASCII characters without spaces, was '"
+                    + clusterId + "'");
+        }
+        if (request.getMembersCount() == 0) {
+            return Optional.of("members must list every initial member, this node included");
+        }
+        TreeSet<Long> ids = new TreeSet<>();
+        for (int i = 0; i < request.getMembersCount(); i++) {
+            Member m = request.getMembers(i);
+            String field = "members[" + i + "]";
+            if (m.getId() == 0) {
+                return Optional.of(field + ".id must be a positive node id");
+            }
+            if (!ids.add(m.getId())) {
+                return Optional.of(field + ".id " + m.getId() + " is listed twice");
+            }
+            if (!m.getAddress().matches(HOST_PORT)) {
+                return Optional.of(field + ".address must be host:port, was '" + m.getAddress() + "'");
+            }
+            if (m.getLearner()) {
+                return Optional.of(field + ".learner must be false: the initial members are voters");
+            }
+        }
+        if (!ids.contains(self)) {
+            return Optional.of("members must include this node, id " + self + ", but lists " + ids);
+        }
+        return Optional.empty();
     }
 
     private void awaitLeader(long target, long deadline, StreamObserver<TransferLeadershipResponse> observer) {

@@ -3,6 +3,7 @@ package dev.leasehold.store.storage;
 import dev.leasehold.raft.Membership;
 import dev.leasehold.raft.RaftStorage;
 import dev.leasehold.raft.Ready;
+import java.util.List;
 
 /**
  * The durable Raft log of a store node: entries, hard state (term, vote, commit) and the metadata of the latest
@@ -26,6 +27,14 @@ public interface LogStore extends RaftStorage, AutoCloseable {
      * drops those entries. {@code index} must be within the stored log and applied.
      */
     void compact(long index, Membership membership);
+
+    /**
+     * Makes this log, which holds no entry, the first state of a new cluster: the membership at index 1 and the
+     * commands after it, all of term 1 and committed. Every initial member bootstraps with the same arguments.
+     *
+     * @throws IllegalStateException when the log holds entries
+     */
+    void bootstrap(Membership membership, List<byte[]> commands);
 
     @Override
     void close();

@@ -117,15 +117,31 @@ public final class RocksLogStore implements LogStore {
      * bootstraps with the same membership.
      */
     public void bootstrap(Membership membership) {
+        bootstrap(membership, List.of());
+    }
+
+    /**
+     * {@inheritDoc} The {@link EntryType#CONFIG} entry comes first, then one {@link EntryType#NORMAL} entry per
+     * command. A term and vote this
+     * node already holds (it may have answered a vote request of a member bootstrapped before it) are kept: the
+     * vote was given with an empty log, which the new entries, identical on every initial member, do not change.
+     */
+    @Override
+    public void bootstrap(Membership membership, List<byte[]> commands) {
         if (membership.voters().isEmpty()) {
             throw new IllegalArgumentException("a cluster needs at least one voter");
         }
         whileWriting(() -> {
-            if (lastIndex() != 0 || hardState.term() != 0) {
+            if (lastIndex() != 0) {
                 throw new IllegalStateException("the log in " + database.dir() + " is not empty: cannot bootstrap");
             }
-            write(Optional.empty(), List.of(new Entry(1, 1, EntryType.CONFIG, membership.encode())),
-                    Optional.of(new HardState(1, RaftNode.NONE, 1)), true);
+            List<Entry> entries = new ArrayList<>();
+            entries.add(new Entry(1, 1, EntryType.CONFIG, membership.encode()));
+            for (byte[] command : commands) {
+                entries.add(new Entry(1, entries.size() + 1, EntryType.NORMAL, command));
+            }
+            write(Optional.empty(), entries, Optional.of(new HardState(Math.max(1, hardState.term()),
+                    hardState.vote(), entries.size())), true);
         });
     }
 

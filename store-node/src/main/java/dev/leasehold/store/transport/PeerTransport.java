@@ -8,7 +8,9 @@ import dev.leasehold.store.RaftDriver;
 import dev.leasehold.store.SnapshotFiles;
 import dev.leasehold.store.fault.PeerIsolation;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayDeque;
@@ -33,7 +35,15 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PeerTransport.class.getName());
     private static final int MAX_QUEUED = 4096;
 
+    /**
+     * The sender's own address on every message stream, so that a node that knows no address of its peers yet
+     * (one waiting to be bootstrapped or added, with no peer list) can answer the leader that reaches it first.
+     */
+    public static final Metadata.Key<String> SENDER_ADDRESS =
+            Metadata.Key.of("leasehold-peer-address", Metadata.ASCII_STRING_MARSHALLER);
+
     private final LongFunction<Optional<String>> addressOf;
+    private final Metadata senderHeaders = new Metadata();
     private final SnapshotFiles snapshots;
     private final PeerIsolation isolation;
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
@@ -45,10 +55,12 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
     private volatile RaftDriver driver;
 
     /**
+     * @param advertise this node's own address, sent to every peer
      * @param addressOf the current gRPC address of a peer id, if known
      */
-    public PeerTransport(LongFunction<Optional<String>> addressOf, SnapshotFiles snapshots,
+    public PeerTransport(String advertise, LongFunction<Optional<String>> addressOf, SnapshotFiles snapshots,
                          PeerIsolation isolation) {
+        senderHeaders.put(SENDER_ADDRESS, advertise);
         this.addressOf = addressOf;
         this.snapshots = snapshots;
         this.isolation = isolation;
@@ -148,7 +160,8 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
         }
 
         private void open() {
-            RaftPeerGrpc.newStub(channel).send(new ClientResponseObserver<RaftMessage, SendSummary>() {
+            RaftPeerGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(senderHeaders))
+                    .send(new ClientResponseObserver<RaftMessage, SendSummary>() {
                 private ClientCallStreamObserver<RaftMessage> mine;
 
                 @Override

@@ -11,12 +11,21 @@ import dev.leasehold.raft.Snapshot;
 import dev.leasehold.store.RaftDriver;
 import dev.leasehold.store.SnapshotFiles;
 import dev.leasehold.store.fault.PeerIsolation;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
@@ -29,18 +38,40 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
 
     private static final Logger LOG = Logger.getLogger(RaftPeerService.class.getName());
 
+    private static final Context.Key<String> SENDER_ADDRESS = Context.key("leasehold-peer-address");
+
     private final RaftDriver driver;
     private final SnapshotFiles snapshots;
     private final PeerIsolation isolation;
+    private final BiConsumer<Long, String> heardFrom;
 
-    public RaftPeerService(RaftDriver driver, SnapshotFiles snapshots, PeerIsolation isolation) {
+    /**
+     * @param heardFrom told the id and address of every peer whose message stream opens here
+     */
+    public RaftPeerService(RaftDriver driver, SnapshotFiles snapshots, PeerIsolation isolation,
+                           BiConsumer<Long, String> heardFrom) {
         this.driver = driver;
         this.snapshots = snapshots;
         this.isolation = isolation;
+        this.heardFrom = heardFrom;
+    }
+
+    /** This service behind the interceptor that reads the sender's address ({@link PeerTransport#SENDER_ADDRESS}). */
+    public ServerServiceDefinition withSenderAddresses() {
+        return ServerInterceptors.intercept(this, new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                String address = headers.get(PeerTransport.SENDER_ADDRESS);
+                return Contexts.interceptCall(Context.current().withValue(SENDER_ADDRESS, address), call, headers,
+                        next);
+            }
+        });
     }
 
     @Override
     public StreamObserver<RaftMessage> send(StreamObserver<SendSummary> response) {
+        String senderAddress = SENDER_ADDRESS.get();
         return new StreamObserver<>() {
             private long received;
 
@@ -49,6 +80,9 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
                 received++;
                 if (m.getTo() != driver.id() || isolation.cuts(m.getFrom())) {
                     return; // meant for another incarnation at this address, or cut off by fault injection
+                }
+                if (received == 1 && senderAddress != null && m.getFrom() != driver.id()) {
+                    heardFrom.accept(m.getFrom(), senderAddress);
                 }
                 try {
                     driver.step(MessageCodec.decode(m));

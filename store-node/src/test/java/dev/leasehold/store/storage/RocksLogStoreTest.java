@@ -281,6 +281,24 @@ class RocksLogStoreTest {
     }
 
     @Test
+    void bootstrapWithCommandsCommitsThemAfterTheConfigAndKeepsAVoteGivenWhileEmpty() {
+        try (RocksLogStore log = RocksLogStore.open(dir)) {
+            log.persist(ready(Optional.of(new HardState(4, 2, 0)), Optional.empty(), List.of()));
+            log.bootstrap(THREE, List.of(new byte[]{7}, new byte[]{8, 9}));
+        }
+        try (RocksLogStore log = RocksLogStore.open(dir)) {
+            assertThat(log.hardState()).isEqualTo(new HardState(4, 2, 3));
+            List<Entry> entries = log.entries(1, 4, Long.MAX_VALUE);
+            assertThat(entries).extracting(Entry::index).containsExactly(1L, 2L, 3L);
+            assertThat(entries).extracting(Entry::term).containsOnly(1L);
+            assertThat(entries).extracting(Entry::type)
+                    .containsExactly(EntryType.CONFIG, EntryType.NORMAL, EntryType.NORMAL);
+            assertThat(Membership.decode(entries.get(0).data())).isEqualTo(THREE);
+            assertThat(entries.get(2).data()).containsExactly(8, 9);
+        }
+    }
+
+    @Test
     void aClosedLogRefusesWritesAndReads() {
         RocksLogStore log = RocksLogStore.open(dir);
         log.close();
