@@ -113,9 +113,12 @@ class ReplicatedStoreReconcilerTest {
             assertThat(store.getStatus().currentImage()).isEqualTo(defaultImage);
             assertThat(condition(store, "Available")).satisfies(c -> {
                 assertThat(c.getStatus()).isEqualTo("False");
-                assertThat(c.getReason()).isEqualTo("NoQuorum");
-                assertThat(c.getMessage()).startsWith("0 of 3 store members answer their readiness check");
+                // the Pods exist but no node runs them here: the store waits for them to bootstrap it
+                assertThat(c.getReason()).isEqualTo("NotBootstrapped");
+                assertThat(c.getMessage()).startsWith("waiting for every initial member to answer before "
+                        + "bootstrapping; not yet: charlie-0 (Pod is ").contains("charlie-2 (");
             });
+            assertThat(store.getStatus().clusterId()).isNull();
             assertThat(condition(store, "Progressing").getStatus()).isEqualTo("True");
             assertThat(condition(store, "ChangeHeld").getStatus()).isEqualTo("False");
         });

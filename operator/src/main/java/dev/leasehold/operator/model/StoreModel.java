@@ -81,6 +81,20 @@ public final class StoreModel {
         return store.getMetadata().getName() + "-peers";
     }
 
+    /**
+     * The address a store Pod advertises and is reached at: its name under the headless peer Service. (The node's
+     * {@code LEASEHOLD_ADVERTISE} is the same, built from the Pod's env.)
+     */
+    public static String memberAddress(ReplicatedStore store, String pod) {
+        return pod + "." + peerServiceName(store) + "." + store.getMetadata().getNamespace() + ".svc:" + GRPC_PORT;
+    }
+
+    /** The Pod name in a {@link #memberAddress}; the address itself when it is not one. */
+    public static String podOfAddress(String address) {
+        int dot = address.indexOf('.');
+        return dot > 0 ? address.substring(0, dot) : address;
+    }
+
     public static String configMapName(ReplicatedStore store) {
         return store.getMetadata().getName() + "-config";
     }

@@ -17,8 +17,8 @@ import java.util.Optional;
 /**
  * A store's status from what the operator observed, as a pure function. It claims only what it saw: readiness is
  * the nodes' own gRPC health check (a node is ready once it has a leader and has applied what it knew was committed),
- * so "ready" members are members that answer; the operator does not talk to the store itself yet, so {@code leader},
- * {@code clusterId} and {@code members} stay empty.
+ * so "ready" members are members that answer; {@code leader}, {@code clusterId} and {@code members} are what the nodes
+ * said ({@link StoreView}). A store is available only once it is bootstrapped.
  */
 public final class StoreStatusModel {
 
@@ -37,11 +37,12 @@ public final class StoreStatusModel {
      * @param applied     what the operator applied and what it holds
      * @param statefulSet the StatefulSet as the informer last saw it
      * @param failure     why the last reconciliation failed, if it did
+     * @param view        what the store's nodes said, or {@link StoreView#UNKNOWN} when they were not asked
      * @param now         the time for conditions that change now
      */
     public static ReplicatedStoreStatus observe(ReplicatedStore store, AppliedSpec applied,
                                                 Optional<StatefulSet> statefulSet, Optional<String> failure,
-                                                Instant now) {
+                                                StoreView view, Instant now) {
         Optional<ReplicatedStoreStatus> previous = Optional.ofNullable(store.getStatus());
         long generation = Optional.ofNullable(store.getMetadata().getGeneration()).orElse(0L);
         StatefulSetStatus set = statefulSet.map(StatefulSet::getStatus).orElse(null);
@@ -50,10 +51,17 @@ public final class StoreStatusModel {
         int wanted = applied.replicas();
         int quorum = applied.quorum();
 
+        Optional<String> clusterId = view.clusterId()
+                .or(() -> previous.map(ReplicatedStoreStatus::clusterId));
+        boolean notBootstrapped = clusterId.isEmpty() && view.problem().isPresent();
         List<Condition> conditions = new ArrayList<>();
-        if (ready >= quorum) {
+        if (notBootstrapped) {
+            conditions.add(condition(AVAILABLE, "False", view.refused() ? "BootstrapRefused" : "NotBootstrapped",
+                    view.problem().get()));
+        } else if (ready >= quorum) {
             conditions.add(condition(AVAILABLE, "True", "QuorumReady", ready + " of " + wanted
-                    + " store members are ready, a quorum of " + quorum + " answers"));
+                    + " store members are ready, a quorum of " + quorum + " answers"
+                    + view.leader().map(l -> "; " + l + " leads").orElse("")));
         } else {
             conditions.add(condition(AVAILABLE, "False", "NoQuorum", ready + " of " + wanted
                     + " store members answer their readiness check; a quorum of " + quorum + " is needed"
@@ -68,6 +76,8 @@ public final class StoreStatusModel {
         }
         if (failure.isPresent()) {
             conditions.add(condition(DEGRADED, "True", "ReconcileFailed", failure.get()));
+        } else if (view.refused()) {
+            conditions.add(condition(DEGRADED, "True", "BootstrapRefused", view.problem().orElseThrow()));
         } else if (ready >= quorum && ready < wanted) {
             conditions.add(condition(DEGRADED, "True", "MembersNotReady", (wanted - ready) + " of " + wanted
                     + " members are not ready; the store works while a quorum answers"));
@@ -84,7 +94,7 @@ public final class StoreStatusModel {
         }
 
         String phase;
-        if (ready == wanted) {
+        if (ready == wanted && !notBootstrapped) {
             phase = "Available";
         } else if (ready >= quorum) {
             phase = "Degraded";
@@ -99,9 +109,11 @@ public final class StoreStatusModel {
                 keepTransitionTimes(conditions, previous.map(ReplicatedStoreStatus::conditions).orElse(List.of()),
                         generation, now),
                 ready,
-                previous.map(ReplicatedStoreStatus::leader).orElse(null),
-                previous.map(ReplicatedStoreStatus::clusterId).orElse(null),
-                previous.map(ReplicatedStoreStatus::members).orElse(null),
+                view == StoreView.UNKNOWN ? previous.map(ReplicatedStoreStatus::leader).orElse(null)
+                        : view.leader().orElse(null),
+                clusterId.orElse(null),
+                view == StoreView.UNKNOWN ? previous.map(ReplicatedStoreStatus::members).orElse(null)
+                        : view.members().isEmpty() ? null : view.members(),
                 statefulSet.map(s -> StoreModel.storeContainer(s).getImage()).orElse(applied.image()));
     }
 

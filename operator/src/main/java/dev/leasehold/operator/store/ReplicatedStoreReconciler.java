@@ -3,6 +3,9 @@ package dev.leasehold.operator.store;
 import dev.leasehold.operator.Events;
 import dev.leasehold.operator.OperatorConfig;
 import dev.leasehold.operator.model.AppliedSpec;
+import dev.leasehold.operator.model.BootstrapPlan;
+import dev.leasehold.operator.model.NodeAnswer;
+import dev.leasehold.operator.model.StoreView;
 import dev.leasehold.operator.model.StoreModel;
 import dev.leasehold.operator.model.StoreStatusModel;
 import dev.leasehold.operator.store.dependent.ClientServiceDependent;
@@ -26,7 +29,11 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,9 +45,12 @@ import java.util.stream.Collectors;
  * <ol>
  *   <li>decide what of the spec is applied and what is held ({@link AppliedSpec});</li>
  *   <li>label the voters' Pods, which the PodDisruptionBudget counts;</li>
- *   <li>write the status from what was observed ({@link StoreStatusModel});</li>
- *   <li>record events for what changed: created, a change held, a failure.</li>
+ *   <li>ask every running store Pod for its Raft status; bootstrap a new store once every initial member answers
+ *       ({@link BootstrapPlan});</li>
+ *   <li>write the status from what was observed ({@link StoreStatusModel}, {@link StoreView});</li>
+ *   <li>record events for what changed: created, bootstrapped, a change held, a failure.</li>
  * </ol>
+ * It comes back every few seconds, since the leader and the members' lag change without any Kubernetes event.
  */
 @ControllerConfiguration(name = ReplicatedStoreReconciler.NAME, fieldManager = ReplicatedStoreReconciler.FIELD_MANAGER)
 @Workflow(dependents = {
@@ -59,21 +69,71 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
     public static final String FIELD_MANAGER = "leasehold-operator";
     private static final Pattern ORDINAL = Pattern.compile("-(\\d+)$");
 
-    private final Events events;
+    private static final Duration REFRESH = Duration.ofSeconds(10);
+    private static final Duration REFRESH_UNSETTLED = Duration.ofSeconds(2);
 
-    public ReplicatedStoreReconciler(KubernetesClient client) {
+    private final Events events;
+    private final StoreNodes nodes;
+
+    public ReplicatedStoreReconciler(KubernetesClient client, StoreNodes nodes) {
         this.events = new Events(client);
+        this.nodes = nodes;
     }
 
     @Override
     public UpdateControl<ReplicatedStore> reconcile(ReplicatedStore store, Context<ReplicatedStore> context) {
         Optional<StatefulSet> statefulSet = context.getSecondaryResource(StatefulSet.class);
         AppliedSpec applied = AppliedSpec.decide(store, OperatorConfig.defaultStoreImage(), statefulSet);
-        labelVoters(store, applied, context.getClient());
-        ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(),
+        List<Pod> pods = context.getClient().pods().inNamespace(store.getMetadata().getNamespace())
+                .withLabels(StoreModel.selectorLabels(store)).list().getItems();
+        labelVoters(applied, pods, context.getClient());
+        StoreView view = view(store, applied, pods);
+        ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), view,
                 Instant.now());
-        recordEvents(store, status);
-        return UpdateControl.patchStatus(withStatus(store, status));
+        recordEvents(store, status, view);
+        boolean settled = view.problem().isEmpty() && "Available".equals(status.phase());
+        return UpdateControl.patchStatus(withStatus(store, status))
+                .rescheduleAfter(settled ? REFRESH : REFRESH_UNSETTLED);
+    }
+
+    /**
+     * What the store's nodes say. A store whose status has no cluster id yet is bootstrapped here once every
+     * initial member answers; one that has an id is never bootstrapped again, whatever its nodes say.
+     */
+    private StoreView view(ReplicatedStore store, AppliedSpec applied, List<Pod> pods) {
+        List<NodeAnswer> answers = nodes.status(pods, pod -> StoreModel.memberAddress(store,
+                pod.getMetadata().getName()));
+        String recorded = store.getStatus() == null ? null : store.getStatus().clusterId();
+        if (recorded != null) {
+            return StoreView.of(recorded, answers);
+        }
+        BootstrapPlan.Decision decision = BootstrapPlan.decide(store, applied.replicas(), answers);
+        if (decision instanceof BootstrapPlan.Bootstrapped done) {
+            return StoreView.of(done.clusterId(), answers);
+        } else if (decision instanceof BootstrapPlan.Wait wait) {
+            return StoreView.waiting(wait.why());
+        } else if (decision instanceof BootstrapPlan.Refuse refuse) {
+            return StoreView.refused(refuse.why());
+        }
+        return bootstrap(store, pods, (BootstrapPlan.Call) decision);
+    }
+
+    private StoreView bootstrap(ReplicatedStore store, List<Pod> pods, BootstrapPlan.Call call) {
+        for (NodeAnswer target : call.targets()) {
+            try {
+                nodes.bootstrap(target.address(), call.request());
+            } catch (StatusRuntimeException e) {
+                String why = "Pod " + target.pod() + " did not take the bootstrap: " + StoreNodes.describe(e.getStatus());
+                return e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
+                        || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT
+                        ? StoreView.refused(why) : StoreView.waiting(why + "; retrying");
+            }
+        }
+        events.normal(store, "Bootstrapped", "Bootstrap", "bootstrapped store cluster " + call.request().getClusterId()
+                + " with members " + call.request().getMembersList().stream()
+                .map(m -> m.getId() + "=" + m.getAddress()).collect(Collectors.joining(", ")));
+        return StoreView.of(call.request().getClusterId(), nodes.status(pods,
+                pod -> StoreModel.memberAddress(store, pod.getMetadata().getName())));
     }
 
     @Override
@@ -85,7 +145,7 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
         String why = reason(e);
         events.warning(store, "ReconcileFailed", "Reconcile", why);
         ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.of(why),
-                Instant.now());
+                StoreView.UNKNOWN, Instant.now());
         return ErrorStatusUpdateControl.patchStatus(withStatus(store, status));
     }
 
@@ -112,9 +172,7 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
      * The initial members are the voters: every Pod whose ordinal is below the applied replicas. (Membership
      * changes will take this from the store's own member list.)
      */
-    private static void labelVoters(ReplicatedStore store, AppliedSpec applied, KubernetesClient client) {
-        var pods = client.pods().inNamespace(store.getMetadata().getNamespace())
-                .withLabels(StoreModel.selectorLabels(store)).list().getItems();
+    private static void labelVoters(AppliedSpec applied, List<Pod> pods, KubernetesClient client) {
         for (Pod pod : pods) {
             Matcher ordinal = ORDINAL.matcher(pod.getMetadata().getName());
             boolean voter = ordinal.find() && Integer.parseInt(ordinal.group(1)) < applied.replicas();
@@ -128,7 +186,12 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
         }
     }
 
-    private void recordEvents(ReplicatedStore store, ReplicatedStoreStatus status) {
+    private void recordEvents(ReplicatedStore store, ReplicatedStoreStatus status, StoreView view) {
+        Optional<String> refusedBefore = StoreStatusModel.condition(store.getStatus(), StoreStatusModel.DEGRADED)
+                .filter(c -> c.getReason().equals("BootstrapRefused")).map(Condition::getMessage);
+        if (view.refused() && !view.problem().equals(refusedBefore)) {
+            events.warning(store, "BootstrapRefused", "Bootstrap", view.problem().orElseThrow());
+        }
         if (store.getStatus() == null) {
             events.normal(store, "Created", "Create", "created the store's StatefulSet of "
                     + store.getSpec().replicas() + " nodes, its Services, ConfigMap and ServiceAccount");

@@ -5,8 +5,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /**
- * What the operator observed. It reports only what it knows: until it can query the store nodes themselves,
- * {@code leader}, {@code clusterId} and {@code members} stay empty and {@code Available} says why.
+ * What the operator observed. It reports only what it knows: {@code leader} and {@code members} as the store's nodes
+ * answered this round, {@code clusterId} once the operator bootstrapped the store.
  *
  * @param observedGeneration the spec generation this status describes
  * @param phase              one word summary: Pending, Available, Degraded or Unavailable

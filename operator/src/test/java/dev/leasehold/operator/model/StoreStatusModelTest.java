@@ -3,6 +3,7 @@ package dev.leasehold.operator.model;
 import static dev.leasehold.operator.model.Stores.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leasehold.operator.store.Member;
 import dev.leasehold.operator.store.ReplicatedStore;
 import dev.leasehold.operator.store.ReplicatedStoreStatus;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -20,7 +21,8 @@ class StoreStatusModelTest {
 
     @Test
     void withNoMemberAnsweringTheStoreIsNotAvailableAndSaysWhy() {
-        ReplicatedStoreStatus status = observe(store(3), THREE, pods(3, 0), T0);
+        ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 0), Optional.empty(),
+                StoreView.of("c-1", List.of()), T0);
 
         assertThat(condition(status, "Available")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
@@ -32,7 +34,7 @@ class StoreStatusModelTest {
         assertThat(status.phase()).isEqualTo("Pending");
         assertThat(status.readyReplicas()).isZero();
         assertThat(status.leader()).isNull();
-        assertThat(status.clusterId()).isNull();
+        assertThat(status.members()).isNull();
     }
 
     @Test
@@ -80,7 +82,7 @@ class StoreStatusModelTest {
     @Test
     void aFailedReconciliationDegradesTheStoreWithTheError() {
         ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 3),
-                Optional.of("statefulsets is forbidden"), T0);
+                Optional.of("statefulsets is forbidden"), StoreView.UNKNOWN, T0);
 
         assertThat(condition(status, "Degraded")).satisfies(c -> {
             assertThat(c.getReason()).isEqualTo("ReconcileFailed");
@@ -112,9 +114,61 @@ class StoreStatusModelTest {
         assertThat(status.currentImage()).isEqualTo("example.test/store:1");
     }
 
+    @Test
+    void aStoreNotYetBootstrappedIsNotAvailableAndSaysWhatItWaitsFor() {
+        ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 0), Optional.empty(),
+                StoreView.waiting("waiting for every initial member to answer; not yet: s-2 (Pod is Pending)"), T0);
+
+        assertThat(condition(status, "Available")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("NotBootstrapped");
+            assertThat(c.getMessage()).contains("s-2 (Pod is Pending)");
+        });
+        assertThat(status.clusterId()).isNull();
+        assertThat(status.phase()).isEqualTo("Pending");
+    }
+
+    @Test
+    void aRefusedBootstrapDegradesTheStoreAndIsNeverAvailable() {
+        ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 3), Optional.empty(),
+                StoreView.refused("Pod s-1 belongs to store cluster other"), T0);
+
+        assertThat(condition(status, "Available").getReason()).isEqualTo("BootstrapRefused");
+        assertThat(condition(status, "Degraded")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("BootstrapRefused");
+            assertThat(c.getMessage()).isEqualTo("Pod s-1 belongs to store cluster other");
+        });
+        assertThat(status.phase()).isNotEqualTo("Available");
+    }
+
+    @Test
+    void theLeaderAndMembersAreTheNodesWordAndTheClusterIdIsKeptWhenTheyWereNotAsked() {
+        Member member = new Member("s-0", 1L, "leader", "voter", "healthy", 0L);
+        ReplicatedStore store = store(3);
+        store.setStatus(StoreStatusModel.observe(store, THREE, pods(3, 3), Optional.empty(),
+                new StoreView(Optional.of("c-1"), Optional.of("s-0"), List.of(member), Optional.empty(), false), T0));
+
+        assertThat(store.getStatus().leader()).isEqualTo("s-0");
+        assertThat(store.getStatus().members()).containsExactly(member);
+        assertThat(condition(store.getStatus(), "Available").getMessage()).endsWith("; s-0 leads");
+
+        ReplicatedStoreStatus failed = StoreStatusModel.observe(store, THREE, pods(3, 3), Optional.of("boom"),
+                StoreView.UNKNOWN, T0);
+        assertThat(failed.clusterId()).isEqualTo("c-1");
+        assertThat(failed.leader()).isEqualTo("s-0");
+        ReplicatedStoreStatus leaderless = StoreStatusModel.observe(store, THREE, pods(3, 1), Optional.empty(),
+                StoreView.of("c-1", List.of()), T0);
+        assertThat(leaderless.clusterId()).isEqualTo("c-1");
+        assertThat(leaderless.leader()).isNull();
+    }
+
+    private static final StoreView BOOTSTRAPPED = new StoreView(Optional.of("c-1"), Optional.of("s-0"), List.of(),
+            Optional.empty(), false);
+
     private static ReplicatedStoreStatus observe(ReplicatedStore store, AppliedSpec applied,
                                                  Optional<StatefulSet> statefulSet, Instant now) {
-        return StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), now);
+        return StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), BOOTSTRAPPED, now);
     }
 
     private static Optional<StatefulSet> pods(int pods, int ready) {
