@@ -3,9 +3,7 @@ package dev.leasehold.localnode;
 import static org.awaitility.Awaitility.await;
 
 import dev.leasehold.testenv.ControlPlane;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
 
 /** What the local-node tests share: an admin client of the control plane and namespaces ready for Pods. */
@@ -17,11 +15,7 @@ final class TestClusters {
     }
 
     static KubernetesClient adminClient(ControlPlane plane) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl(plane.server().toString())
-                .withOauthToken(plane.adminToken())
-                .withCaCertFile(plane.caCertificate().toString())
-                .build()).build();
+        return DevKubernetes.adminClient(plane);
     }
 
     /** Creates a namespace and waits for its default service account, without which no Pod is admitted. */
@@ -31,16 +25,8 @@ final class TestClusters {
                 .get() != null);
     }
 
-    /** Closes what a test class started, in reverse order, whatever of it was started. */
+    /** Closes what a test class started, in the order given, whatever of it was started. */
     static void closeAll(AutoCloseable... started) {
-        for (AutoCloseable closeable : started) {
-            if (closeable != null) {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("cannot close " + closeable, e);
-                }
-            }
-        }
+        DevKubernetes.closeAll(started);
     }
 }

@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "dev", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs a local cluster of store nodes on 127.0.0.1, one process each, until Ctrl-C.",
                 "Node i listens on BASE-PORT + i - 1, serves metrics on 9100 + i, keeps its data in DIR/node-i "
-                        + "and writes its output to DIR/node-i.log. The data is kept across runs."})
+                        + "and writes its output to DIR/node-i.log. The data is kept across runs.",
+                "With --kubernetes instead: a local Kubernetes (control plane, a node that runs Leasehold's images "
+                        + "as processes, the operator from the Helm chart), see the README."})
 final class DevCommand implements Callable<Integer> {
 
     static final int METRICS_BASE_PORT = 9101;
@@ -48,11 +50,20 @@ final class DevCommand implements Callable<Integer> {
             description = "gRPC port of node 1 (default ${DEFAULT-VALUE})")
     int basePort;
 
+    @Option(names = "--kubernetes",
+            description = "run a local Kubernetes with the operator instead (bin/leasehold builds and starts it; "
+                    + "`bin/leasehold dev --kubernetes --help` lists its options)")
+    boolean kubernetes;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
+        if (kubernetes) {
+            throw new ParameterException(spec.commandLine(), "--kubernetes is run by bin/leasehold, which builds the "
+                    + "operator and the local node first: bin/leasehold dev --kubernetes");
+        }
         validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -1,0 +1,338 @@
+package dev.leasehold.localnode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.leasehold.api.v1.Consistency;
+import dev.leasehold.api.v1.GetRequest;
+import dev.leasehold.api.v1.PutRequest;
+import dev.leasehold.client.Endpoint;
+import dev.leasehold.client.LeaseholdClient;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import dev.leasehold.testenv.Binaries;
+import dev.leasehold.testenv.KubectlResult;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * End to end, as a new user meets it: {@code leasehold dev --kubernetes} ({@link DevKubernetesMain}) as a process of
+ * its own — the control plane, the local node and the operator installed from the chart as a Pod — then
+ * {@code kubectl apply -f examples/replicatedstore.yaml} becomes three store processes that the operator bootstraps
+ * into one cluster; SIGTERM, as Ctrl-C, stops it all.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DevKubernetesTest {
+
+    static final Duration GENEROUS = TestClusters.GENEROUS;
+    static final Path REPOSITORY = Path.of(System.getProperty("leasehold.repository", "..")).toAbsolutePath()
+            .normalize();
+    static final Path WORK_DIR = Path.of("target", "dev-kubernetes-test").toAbsolutePath();
+    static final Path OUTPUT = Path.of("target", "dev-kubernetes-test.log").toAbsolutePath();
+    static final String NAMESPACE = "e2e";
+    static final String STORE = "locks";
+    static final int PORT = 7001;
+
+    static Process dev;
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void start() throws IOException {
+        String classPath = System.getProperty("java.class.path");
+        dev = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", classPath, DevKubernetesMain.class.getName(),
+                "--work-dir", WORK_DIR.toString(),
+                "--store-classpath", classPath,
+                "--operator-app", REPOSITORY.resolve("operator/target/quarkus-app/quarkus-run.jar").toString(),
+                "--chart", REPOSITORY.resolve("helm/leasehold").toString(),
+                "--restart-backoff", "500ms")
+                .redirectErrorStream(true).redirectOutput(OUTPUT.toFile()).start();
+        await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            if (!dev.isAlive()) {
+                throw new AssertionError("leasehold dev --kubernetes exited with " + dev.exitValue() + ":\n"
+                        + Files.readString(OUTPUT));
+            }
+            return Files.readString(OUTPUT).contains("Kubernetes is up");
+        });
+        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
+                Files.readString(WORK_DIR.resolve("control-plane/kubeconfig")))).build();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
+                .build()).create();
+        await().atMost(GENEROUS).until(() -> client.serviceAccounts().inNamespace(NAMESPACE).withName("default")
+                .get() != null);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (dev != null && dev.isAlive()) {
+            // a failed test must not leave its processes behind
+            List<ProcessHandle> started = dev.toHandle().descendants().toList();
+            dev.destroyForcibly();
+            started.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theExampleStoreBecomesAvailableWithALeaderAndServesWrites() {
+        long applied = System.nanoTime();
+        kubectl(null, "apply", "-n", NAMESPACE, "-f", REPOSITORY.resolve("examples/replicatedstore.yaml")
+                .toString()).outOrThrow();
+
+        Map<String, Object> status = awaitAvailable();
+        System.out.printf("DevKubernetesTest: ReplicatedStore %s applied -> Available with a leader in %.1f s%n",
+                STORE, (System.nanoTime() - applied) / 1e9);
+        assertThat(status.get("clusterId")).isEqualTo(store().get().getMetadata().getUid());
+        assertThat((String) status.get("leader")).matches(STORE + "-[012]");
+        assertThat(members(status)).hasSize(3).allSatisfy(m -> {
+            assertThat(m.get("membership")).isEqualTo("voter");
+            assertThat(m.get("health")).isEqualTo("healthy");
+        });
+        assertThat(storePods()).hasSize(3).allSatisfy(p -> {
+            assertThat(p.getStatus().getPhase()).isEqualTo("Running");
+            assertThat(container(p).getReady()).isTrue();
+        });
+        assertThat(kubectl(null, "get", "rstore", "-n", NAMESPACE).outOrThrow()).contains(STORE)
+                .contains("Available");
+        try (LeaseholdClient store = storeClient()) {
+            store.put(put("greeting", "hello"));
+            assertThat(store.get(get("greeting")).getKv().getValue().toStringUtf8()).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aDeletedMemberPodIsRecreatedAndRejoinsWithItsClaimAddressAndData() {
+        awaitAvailable();
+        Pod before = pod(STORE + "-1");
+        List<String> acknowledged = new ArrayList<>();
+        try (LeaseholdClient store = storeClient()) {
+            for (int i = 0; i < 50; i++) {
+                store.put(put("before-delete-" + i, Integer.toString(i)));
+                acknowledged.add("before-delete-" + i);
+            }
+        }
+
+        kubectl(null, "delete", "pod", before.getMetadata().getName(), "-n", NAMESPACE, "--wait=false")
+                .outOrThrow();
+
+        Pod after = await().atMost(GENEROUS).until(() -> pod(STORE + "-1"), p -> p != null
+                && !p.getMetadata().getUid().equals(before.getMetadata().getUid())
+                && container(p) != null && Boolean.TRUE.equals(container(p).getReady()));
+        assertThat(after.getStatus().getPodIP()).isEqualTo(before.getStatus().getPodIP());
+        awaitAvailable();
+        try (LeaseholdClient alone = new LeaseholdClient(List.of(new Endpoint(after.getStatus().getPodIP(), PORT)))) {
+            // read from the recreated member's own state: every acknowledged write is there
+            await().atMost(GENEROUS).untilAsserted(() -> {
+                for (String key : acknowledged) {
+                    assertThat(alone.get(get(key).toBuilder().setConsistency(Consistency.SERIALIZABLE).build())
+                            .getFound()).as(key).isTrue();
+                }
+            });
+        }
+        System.out.printf("DevKubernetesTest: %d acknowledged writes all read back from the recreated %s%n",
+                acknowledged.size(), after.getMetadata().getName());
+    }
+
+    @Test
+    @Order(3)
+    void aKilledStoreProcessIsRestartedAndTheMemberRejoins() {
+        awaitAvailable();
+        Pod victim = pod(STORE + "-2");
+        int restarts = container(victim).getRestartCount();
+        long pid = pid(victim, "store-node");
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        await().atMost(GENEROUS).untilAsserted(() -> {
+            Pod now = pod(STORE + "-2");
+            assertThat(now.getMetadata().getUid()).isEqualTo(victim.getMetadata().getUid());
+            assertThat(container(now).getRestartCount()).isGreaterThan(restarts);
+            assertThat(container(now).getLastState().getTerminated().getExitCode()).isEqualTo(137);
+            assertThat(container(now).getReady()).isTrue();
+        });
+        Map<String, Object> status = awaitAvailable();
+        assertThat(members(status)).filteredOn(m -> m.get("name").equals(STORE + "-2"))
+                .singleElement().satisfies(m -> assertThat(m.get("health")).isEqualTo("healthy"));
+        try (LeaseholdClient store = storeClient()) {
+            assertThat(store.get(get("greeting")).getKv().getValue().toStringUtf8()).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aStoreOfAnImageWithoutALauncherIsReportedNotCrashedOn() {
+        kubectl("""
+                apiVersion: leasehold.dev/v1alpha1
+                kind: ReplicatedStore
+                metadata: {name: foreign}
+                spec:
+                  replicas: 1
+                  image: docker.io/library/busybox:1.36
+                  storage: {size: 1Gi}
+                """, "apply", "-n", NAMESPACE, "-f", "-").outOrThrow();
+
+        await().atMost(GENEROUS).untilAsserted(() -> {
+            Pod pod = pod("foreign-0");
+            assertThat(pod).isNotNull();
+            assertThat(container(pod)).as("container status of foreign-0").isNotNull();
+            assertThat(container(pod).getState().getWaiting().getReason()).isEqualTo("NoLocalLauncher");
+            Map<String, Object> status = status(client.genericKubernetesResources("leasehold.dev/v1alpha1",
+                    "ReplicatedStore").inNamespace(NAMESPACE).withName("foreign").get());
+            assertThat(condition(status, "Available")).containsEntry("status", "False")
+                    .containsEntry("reason", "NotBootstrapped");
+            assertThat((String) condition(status, "Available").get("message")).contains("foreign-0 (Pod is Pending)");
+        });
+        // the operator still serves the other store
+        awaitAvailable();
+    }
+
+    @Test
+    @Order(5)
+    void sigtermStopsEveryOneOfItsProcessesAndFreesItsAddresses() throws InterruptedException {
+        awaitAvailable();
+        List<ProcessHandle> started = dev.toHandle().descendants().toList();
+        List<String> addresses = new ArrayList<>(storePods().stream().map(p -> p.getStatus().getPodIP()).toList());
+        Pod operator = client.pods().inNamespace(DevKubernetes.RELEASE_NAMESPACE).list().getItems().get(0);
+        addresses.add(operator.getStatus().getPodIP());
+        // etcd, kube-apiserver, controller manager, scheduler, the operator and three store nodes (and foreign-0
+        // runs nothing)
+        assertThat(started).hasSizeGreaterThanOrEqualTo(8);
+
+        long signalled = System.nanoTime();
+        dev.destroy(); // SIGTERM, as Ctrl-C
+
+        assertThat(dev.waitFor(GENEROUS.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as("exited").isTrue();
+        System.out.printf("DevKubernetesTest: stopped %d processes in %.1f s after SIGTERM%n", started.size(),
+                (System.nanoTime() - signalled) / 1e9);
+        assertThat(started).allSatisfy(p -> assertThat(p.isAlive()).as("pid %d (%s) alive", p.pid(),
+                p.info().command().orElse("?")).isFalse());
+        assertThat(addresses).allSatisfy(a -> {
+            assertThat(listening(a, PORT)).as("%s:%d listening", a, PORT).isFalse();
+            assertThat(listening(a, 8080)).as("%s:8080 listening", a).isFalse();
+        });
+    }
+
+    /** {@code kubectl} with the dev command's kubeconfig; {@code stdin} may be null. */
+    private static KubectlResult kubectl(String stdin, String... args) {
+        List<String> command = new ArrayList<>(List.of(Binaries.fromBuild().program("kubectl").toString(),
+                "--kubeconfig=" + WORK_DIR.resolve("control-plane/kubeconfig")));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).start();
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+            String out = new String(p.getInputStream().readAllBytes());
+            String err = new String(p.getErrorStream().readAllBytes());
+            return new KubectlResult(p.waitFor(), out, err);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Resource<GenericKubernetesResource> store() {
+        return client.genericKubernetesResources("leasehold.dev/v1alpha1", "ReplicatedStore").inNamespace(NAMESPACE)
+                .withName(STORE);
+    }
+
+    /** Waits until the store is Available, bootstrapped, with a leader, and returns its status. */
+    private static Map<String, Object> awaitAvailable() {
+        return await().atMost(GENEROUS).pollInterval(Duration.ofMillis(250)).until(() -> status(store().get()),
+                s -> "Available".equals(s.get("phase")) && s.get("leader") != null && s.get("clusterId") != null
+                        && members(s).size() == 3 && members(s).stream().allMatch(m -> "healthy".equals(m.get("health"))));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> status(GenericKubernetesResource resource) {
+        Object status = resource == null ? null : resource.getAdditionalProperties().get("status");
+        return status == null ? Map.of() : (Map<String, Object>) status;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> members(Map<String, Object> status) {
+        return (List<Map<String, Object>>) status.getOrDefault("members", List.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> condition(Map<String, Object> status, String type) {
+        return ((List<Map<String, Object>>) status.getOrDefault("conditions", List.of())).stream()
+                .filter(c -> type.equals(c.get("type"))).findFirst().orElse(Map.of());
+    }
+
+    private static List<Pod> storePods() {
+        return client.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", STORE).list().getItems()
+                .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    private static Pod pod(String name) {
+        return client.pods().inNamespace(NAMESPACE).withName(name).get();
+    }
+
+    private static ContainerStatus container(Pod pod) {
+        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+                || pod.getStatus().getContainerStatuses().isEmpty() ? null
+                : pod.getStatus().getContainerStatuses().get(0);
+    }
+
+    private static long pid(Pod pod, String container) {
+        Path file = WORK_DIR.resolve("node/pods").resolve(pod.getMetadata().getUid()).resolve(container + ".pid");
+        try {
+            return Long.parseLong(Files.readString(file).trim());
+        } catch (IOException e) {
+            throw new AssertionError("no pid file " + file, e);
+        }
+    }
+
+    private static boolean listening(String address, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static LeaseholdClient storeClient() {
+        return new LeaseholdClient(storePods().stream().map(p -> p.getStatus().getPodIP()).filter(Objects::nonNull)
+                .map(ip -> new Endpoint(ip, PORT)).toList());
+    }
+
+    private static PutRequest put(String key, String value) {
+        return PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value))
+                .build();
+    }
+
+    private static GetRequest get(String key) {
+        return GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build();
+    }
+}
