@@ -88,7 +88,8 @@ public final class StoreNode implements AutoCloseable {
             this.stateMachine = sm;
             this.commitAtStart = log.hardState().commit();
             this.metrics = new NodeMetrics(config.id());
-            this.transport = new PeerTransport(config.advertise(), this::addressOf, snapshots, isolation);
+            this.transport = new PeerTransport(config.advertise(), this::addressOf, stateMachine::clusterId, snapshots,
+                    isolation);
             RaftConfig raftConfig = RaftConfig.defaults(config.id())
                     .withTicks(config.electionTicks(), config.heartbeatTicks())
                     .withRandomSeed(new SecureRandom().nextLong());
@@ -128,7 +129,8 @@ public final class StoreNode implements AutoCloseable {
                                     ? executor : null;
                         }
                     })
-                    .addService(new RaftPeerService(driver, snapshots, isolation, heardFrom::put).withSenderAddresses())
+                    .addService(new RaftPeerService(driver, snapshots, isolation, heardFrom::put,
+                            stateMachine::clusterId).withSenderHeaders())
                     .addService(ServerInterceptors.intercept(
                             new KvService(stateMachine, requests),
                             Forwarding.serverInterceptor()))

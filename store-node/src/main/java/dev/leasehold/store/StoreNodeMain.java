@@ -2,6 +2,7 @@ package dev.leasehold.store;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Runs one store node. Every flag has an environment variable, so that a StatefulSet can configure a node from
- * its Pod spec (node id from the Pod's ordinal, peers from the headless Service's DNS names).
+ * its Pod spec (node id from the Pod's ordinal and the data directory, listen and advertised addresses, paths).
  */
 @Command(name = "leasehold-node", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Runs one Leasehold store node.")
@@ -24,7 +25,9 @@ public final class StoreNodeMain implements Callable<Integer> {
     private static final Pattern ORDINAL = Pattern.compile("^(.*)-(\\d+)$");
 
     @Option(names = "--id", defaultValue = "${env:LEASEHOLD_ID}",
-            description = "Raft id of this node (env LEASEHOLD_ID); defaults to the Pod ordinal + 1 from --pod-name")
+            description = "Raft id of this node (env LEASEHOLD_ID); with --pod-name and a static peer list the Pod "
+                    + "ordinal + 1, with --pod-name alone an id for this incarnation, minted on first start and kept "
+                    + "in the data directory")
     Long id;
 
     @Option(names = "--pod-name", defaultValue = "${env:LEASEHOLD_POD_NAME}",
@@ -131,16 +134,11 @@ public final class StoreNodeMain implements Callable<Integer> {
         if (podName != null && pod.isEmpty()) {
             throw new IllegalArgumentException("--pod-name must end in -ORDINAL like leasehold-0, was " + podName);
         }
-        long nodeId;
-        if (id != null) {
-            nodeId = id;
-        } else if (pod.isPresent()) {
-            nodeId = Long.parseLong(pod.get().group(2)) + 1;
-        } else {
-            throw new IllegalArgumentException("--id (or --pod-name) is required");
-        }
         if (dataDir == null) {
             throw new IllegalArgumentException("--data-dir is required");
+        }
+        if (id == null && pod.isEmpty()) {
+            throw new IllegalArgumentException("--id (or --pod-name) is required");
         }
         InetSocketAddress listenAddress = bindAddress("--listen", listen);
         TreeMap<Long, String> members = new TreeMap<>();
@@ -167,6 +165,14 @@ public final class StoreNodeMain implements Callable<Integer> {
             for (int i = 0; i < replicas; i++) {
                 members.put((long) i + 1, set + "-" + i + "." + peerService + ":" + listenAddress.getPort());
             }
+        }
+        long nodeId;
+        if (id != null) {
+            nodeId = id;
+        } else if (!members.isEmpty()) {
+            nodeId = Long.parseLong(pod.get().group(2)) + 1;
+        } else {
+            nodeId = NodeIdentity.loadOrMint(dataDir, Integer.parseInt(pod.get().group(2)), new SecureRandom());
         }
         String advertised = advertise;
         if (advertised == null || advertised.isBlank()) {

@@ -182,4 +182,46 @@ class BootstrapTest {
             cluster.awaitLeader();
         }
     }
+
+    @Test
+    void aNodeOfAnotherClusterRefusesTheMessagesOfALeaderThatAddedItByMistake() throws Exception {
+        try (InJvmCluster a = new InJvmCluster(dir.resolve("a"), 3).startAll();
+             InJvmCluster b = new InJvmCluster(dir.resolve("b"), 4)) {
+            long leaderA = a.awaitLeader();
+            // b is a one-node cluster of its own whose node has an id a does not use
+            String address = b.addresses.get(4L);
+            int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+            StoreNode other = b.start(NodeConfig.of(4, new InetSocketAddress("127.0.0.1", port), address,
+                    Map.of(4L, address), b.root.resolve("node-4")).withTiming(Duration.ofMillis(50), 10, 1));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !other.stateMachine().clusterId().isEmpty()
+                    && other.driver().status().leader() == 4);
+            String clusterB = other.stateMachine().clusterId();
+            // a's term above b's, so that without the cluster check b's node would follow a's leader
+            while (a.status(leaderA).getTerm() <= other.driver().status().term()) {
+                long next = leaderA % 3 + 1;
+                a.cluster(leaderA).transferLeadership(dev.leasehold.api.v1.TransferLeadershipRequest.newBuilder()
+                        .setTarget(next).build());
+                leaderA = a.awaitLeader();
+            }
+            long termA = a.status(leaderA).getTerm();
+            long lastB = other.driver().status().lastIndex();
+
+            long leader = leaderA;
+            a.cluster(leader).addLearner(dev.leasehold.api.v1.AddLearnerRequest.newBuilder().setId(4)
+                    .setAddress(address).build());
+
+            // twenty heartbeats later: b is still its own cluster, untouched; a's leader is not disturbed
+            Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                var s = other.driver().status();
+                assertThat(s.leader()).isEqualTo(4);
+                assertThat(s.lastIndex()).isEqualTo(lastB);
+                assertThat(other.stateMachine().clusterId()).isEqualTo(clusterB);
+                assertThat(a.status(leader).getTerm()).isEqualTo(termA);
+            });
+            assertThat(a.status(leader).getMembersList()).filteredOn(m -> m.getId() == 4).singleElement()
+                    .satisfies(m -> assertThat(m.getMatchIndex()).as("b's node took nothing").isZero());
+            assertThat(a.fatalErrors()).isEmpty();
+            assertThat(b.fatalErrors()).isEmpty();
+        }
+    }
 }

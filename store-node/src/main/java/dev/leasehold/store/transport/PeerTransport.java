@@ -15,6 +15,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,8 +43,16 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
     public static final Metadata.Key<String> SENDER_ADDRESS =
             Metadata.Key.of("leasehold-peer-address", Metadata.ASCII_STRING_MARSHALLER);
 
+    /**
+     * The cluster id of the sender, on every message stream and snapshot once the sender knows it: a node of
+     * another cluster refuses the stream (DESIGN.md: peers reject another {@code clusterId}).
+     */
+    public static final Metadata.Key<String> SENDER_CLUSTER_ID =
+            Metadata.Key.of("leasehold-cluster-id", Metadata.ASCII_STRING_MARSHALLER);
+
     private final LongFunction<Optional<String>> addressOf;
-    private final Metadata senderHeaders = new Metadata();
+    private final String advertise;
+    private final Supplier<String> clusterId;
     private final SnapshotFiles snapshots;
     private final PeerIsolation isolation;
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
@@ -57,13 +66,26 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
     /**
      * @param advertise this node's own address, sent to every peer
      * @param addressOf the current gRPC address of a peer id, if known
+     * @param clusterId this node's cluster id, empty until it has one
      */
-    public PeerTransport(String advertise, LongFunction<Optional<String>> addressOf, SnapshotFiles snapshots,
-                         PeerIsolation isolation) {
-        senderHeaders.put(SENDER_ADDRESS, advertise);
+    public PeerTransport(String advertise, LongFunction<Optional<String>> addressOf, Supplier<String> clusterId,
+                         SnapshotFiles snapshots, PeerIsolation isolation) {
+        this.advertise = advertise;
+        this.clusterId = clusterId;
         this.addressOf = addressOf;
         this.snapshots = snapshots;
         this.isolation = isolation;
+    }
+
+    /** The headers that introduce this node to a peer: its address and, once it has one, its cluster id. */
+    private Metadata senderHeaders() {
+        Metadata headers = new Metadata();
+        headers.put(SENDER_ADDRESS, advertise);
+        String id = clusterId.get();
+        if (!id.isEmpty()) {
+            headers.put(SENDER_CLUSTER_ID, id);
+        }
+        return headers;
     }
 
     public void bind(RaftDriver raftDriver) {
@@ -85,7 +107,7 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
                 return;
             }
             snapshotSenders.execute(() -> {
-                boolean ok = new SnapshotSender(channel.get(), snapshots).send(s);
+                boolean ok = new SnapshotSender(channel.get(), snapshots, senderHeaders()).send(s);
                 driver.reportSnapshot(m.to(), ok);
             });
             return;
@@ -160,7 +182,7 @@ public final class PeerTransport implements RaftDriver.Outbox, AutoCloseable {
         }
 
         private void open() {
-            RaftPeerGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(senderHeaders))
+            RaftPeerGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(senderHeaders()))
                     .send(new ClientResponseObserver<RaftMessage, SendSummary>() {
                 private ClientCallStreamObserver<RaftMessage> mine;
 

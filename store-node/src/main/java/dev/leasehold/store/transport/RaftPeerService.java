@@ -14,6 +14,7 @@ import dev.leasehold.store.fault.PeerIsolation;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -25,7 +26,11 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
@@ -39,45 +44,81 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     private static final Logger LOG = Logger.getLogger(RaftPeerService.class.getName());
 
     private static final Context.Key<String> SENDER_ADDRESS = Context.key("leasehold-peer-address");
+    private static final Context.Key<String> SENDER_CLUSTER_ID = Context.key("leasehold-cluster-id");
 
     private final RaftDriver driver;
     private final SnapshotFiles snapshots;
     private final PeerIsolation isolation;
     private final BiConsumer<Long, String> heardFrom;
+    private final Supplier<String> clusterId;
+    private final Set<String> warnedOf = ConcurrentHashMap.newKeySet();
 
     /**
      * @param heardFrom told the id and address of every peer whose message stream opens here
+     * @param clusterId this node's cluster id, empty until it has one
      */
     public RaftPeerService(RaftDriver driver, SnapshotFiles snapshots, PeerIsolation isolation,
-                           BiConsumer<Long, String> heardFrom) {
+                           BiConsumer<Long, String> heardFrom, Supplier<String> clusterId) {
         this.driver = driver;
+        this.clusterId = clusterId;
         this.snapshots = snapshots;
         this.isolation = isolation;
         this.heardFrom = heardFrom;
     }
 
-    /** This service behind the interceptor that reads the sender's address ({@link PeerTransport#SENDER_ADDRESS}). */
-    public ServerServiceDefinition withSenderAddresses() {
+    /**
+     * This service behind the interceptor that reads the sender's address and cluster id
+     * ({@link PeerTransport#SENDER_ADDRESS}, {@link PeerTransport#SENDER_CLUSTER_ID}).
+     */
+    public ServerServiceDefinition withSenderHeaders() {
         return ServerInterceptors.intercept(this, new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                                ServerCallHandler<Q, R> next) {
-                String address = headers.get(PeerTransport.SENDER_ADDRESS);
-                return Contexts.interceptCall(Context.current().withValue(SENDER_ADDRESS, address), call, headers,
-                        next);
+                Context context = Context.current()
+                        .withValue(SENDER_ADDRESS, headers.get(PeerTransport.SENDER_ADDRESS))
+                        .withValue(SENDER_CLUSTER_ID, headers.get(PeerTransport.SENDER_CLUSTER_ID));
+                return Contexts.interceptCall(context, call, headers, next);
             }
         });
+    }
+
+    /**
+     * Why a peer of the sender's cluster id may not talk to this node: both know their cluster's id and the ids
+     * differ (a node added to another cluster by mistake, or a reused address). Empty when it may.
+     */
+    private Optional<String> foreign(String senderClusterId) {
+        String own = clusterId.get();
+        if (senderClusterId == null || senderClusterId.isEmpty() || own.isEmpty() || own.equals(senderClusterId)) {
+            return Optional.empty();
+        }
+        return Optional.of("this node belongs to store cluster " + own + ", the sender to " + senderClusterId);
     }
 
     @Override
     public StreamObserver<RaftMessage> send(StreamObserver<SendSummary> response) {
         String senderAddress = SENDER_ADDRESS.get();
+        String senderClusterId = SENDER_CLUSTER_ID.get();
         return new StreamObserver<>() {
             private long received;
+            private boolean refused;
 
             @Override
             public void onNext(RaftMessage m) {
                 received++;
+                if (refused) {
+                    return;
+                }
+                Optional<String> foreign = foreign(senderClusterId);
+                if (foreign.isPresent()) {
+                    refused = true;
+                    if (warnedOf.add(senderClusterId)) {
+                        LOG.warning("refusing the messages of node " + m.getFrom() + " at " + senderAddress + ": "
+                                + foreign.get() + " (said once per foreign cluster)");
+                    }
+                    response.onError(Status.FAILED_PRECONDITION.withDescription(foreign.get()).asRuntimeException());
+                    return;
+                }
                 if (m.getTo() != driver.id() || isolation.cuts(m.getFrom())) {
                     return; // meant for another incarnation at this address, or cut off by fault injection
                 }
@@ -97,15 +138,17 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
 
             @Override
             public void onCompleted() {
-                response.onNext(SendSummary.newBuilder().setReceived(received).build());
-                response.onCompleted();
+                if (!refused) {
+                    response.onNext(SendSummary.newBuilder().setReceived(received).build());
+                    response.onCompleted();
+                }
             }
         };
     }
 
     @Override
     public StreamObserver<SnapshotChunk> installSnapshot(StreamObserver<InstallSnapshotResult> response) {
-        return new SnapshotReceiver(response);
+        return new SnapshotReceiver(response, SENDER_CLUSTER_ID.get());
     }
 
     /** Writes the chunks of one snapshot into a fresh directory and checks every file's CRC. */
@@ -118,9 +161,11 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         private long written;
         private CRC32C crc;
         private boolean failed;
+        private final String senderClusterId;
 
-        SnapshotReceiver(StreamObserver<InstallSnapshotResult> response) {
+        SnapshotReceiver(StreamObserver<InstallSnapshotResult> response, String senderClusterId) {
             this.response = response;
+            this.senderClusterId = senderClusterId;
         }
 
         @Override
@@ -136,6 +181,10 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
                     }
                     if (isolation.cuts(chunk.getFrom())) {
                         throw new IOException("cut off from node " + chunk.getFrom() + " (fault injection)");
+                    }
+                    Optional<String> foreign = foreign(senderClusterId);
+                    if (foreign.isPresent()) {
+                        throw new IOException(foreign.get());
                     }
                     first = chunk;
                     dir = snapshots.newIncoming(chunk.getMeta().getIndex());

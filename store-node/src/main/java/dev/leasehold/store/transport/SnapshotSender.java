@@ -7,6 +7,8 @@ import dev.leasehold.api.peer.v1.SnapshotChunk;
 import dev.leasehold.raft.Message;
 import dev.leasehold.store.SnapshotFiles;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
@@ -30,10 +32,12 @@ final class SnapshotSender {
 
     private final ManagedChannel channel;
     private final SnapshotFiles snapshots;
+    private final Metadata headers;
 
-    SnapshotSender(ManagedChannel channel, SnapshotFiles snapshots) {
+    SnapshotSender(ManagedChannel channel, SnapshotFiles snapshots, Metadata headers) {
         this.channel = channel;
         this.snapshots = snapshots;
+        this.headers = headers;
     }
 
     /** Returns whether the follower received the whole snapshot. */
@@ -46,7 +50,8 @@ final class SnapshotSender {
         CompletableFuture<InstallSnapshotResult> result = new CompletableFuture<>();
         Object readyLock = new Object();
         ClientCallStreamObserver<SnapshotChunk>[] holder = new ClientCallStreamObserver[1];
-        RaftPeerGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.MINUTES)
+        RaftPeerGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(30, TimeUnit.MINUTES)
                 .installSnapshot(new ClientResponseObserver<SnapshotChunk, InstallSnapshotResult>() {
                     @Override
                     public void beforeStart(ClientCallStreamObserver<SnapshotChunk> requestStream) {
