@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.leasehold.api.v1.Consistency;
 import dev.leasehold.api.v1.GetRequest;
 import dev.leasehold.api.v1.PutRequest;
+import dev.leasehold.api.v1.TransferLeadershipRequest;
 import dev.leasehold.client.Endpoint;
 import dev.leasehold.client.LeaseholdClient;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -185,6 +186,52 @@ class DevKubernetesTest {
 
     @Test
     @Order(4)
+    void scalingThreeToFiveToThreeUnderWritesLosesNoAcknowledgedWrite() throws Exception {
+        awaitAvailable();
+        assertThat(members(status(store().get()))).allSatisfy(m -> assertThat(((Number) m.get("raftId")).longValue()
+                / 1_000_000_000L).as("%s's id is an incarnation of its ordinal", m.get("name"))
+                .isEqualTo(Long.parseLong(((String) m.get("name")).substring(STORE.length() + 1)) + 1));
+        try (ContinuousWrites writes = new ContinuousWrites(storeClient(), "scale-")) {
+            long started = System.nanoTime();
+            kubectl(null, "patch", "rstore", STORE, "-n", NAMESPACE, "--type=merge", "-p",
+                    "{\"spec\":{\"replicas\":5}}").outOrThrow();
+            Map<String, Object> five = awaitMembers(5);
+            System.out.printf("DevKubernetesTest: 3 -> 5 voters in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            assertThat(members(five)).extracting(m -> m.get("name")).containsExactlyInAnyOrder(STORE + "-0",
+                    STORE + "-1", STORE + "-2", STORE + "-3", STORE + "-4");
+            assertThat(client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).withName(STORE).get()
+                    .getStatus().getExpectedPods()).as("the budget counts the five voters").isEqualTo(5);
+
+            // make the member that goes first the leader, so the operator must move leadership before removing it
+            String last = STORE + "-4";
+            long lastId = members(five).stream().filter(m -> m.get("name").equals(last))
+                    .map(m -> ((Number) m.get("raftId")).longValue()).findFirst().orElseThrow();
+            try (ClusterApi cluster = new ClusterApi(pod(last).getStatus().getPodIP(), PORT)) {
+                cluster.stub().transferLeadership(TransferLeadershipRequest.newBuilder().setTarget(lastId).build());
+            }
+            await().atMost(GENEROUS).until(() -> last.equals(status(store().get()).get("leader")));
+
+            started = System.nanoTime();
+            kubectl(null, "patch", "rstore", STORE, "-n", NAMESPACE, "--type=merge", "-p",
+                    "{\"spec\":{\"replicas\":3}}").outOrThrow();
+            Map<String, Object> three = awaitAvailable();
+            await().atMost(GENEROUS).until(() -> storePods().size() == 3);
+            System.out.printf("DevKubernetesTest: 5 -> 3 voters in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            assertThat(three.get("leader")).isNotEqualTo(last);
+            assertThat(kubectl(null, "get", "events", "-n", NAMESPACE, "--field-selector",
+                    "involvedObject.name=" + STORE).outOrThrow())
+                    .contains("MemberAdded").contains("MemberPromoted").contains("LeadershipMoved")
+                    .contains("MemberRemoved");
+            await().atMost(GENEROUS).untilAsserted(() -> assertThat(client.persistentVolumeClaims()
+                    .inNamespace(NAMESPACE).list().getItems()).extracting(c -> c.getMetadata().getName())
+                    .as("spec.storage.whenScaledDown: Delete").doesNotContain("data-" + STORE + "-3",
+                            "data-" + STORE + "-4"));
+            writes.stopAndCheck("scaling 3 -> 5 -> 3");
+        }
+    }
+
+    @Test
+    @Order(5)
     void aStoreOfAnImageWithoutALauncherIsReportedNotCrashedOn() {
         kubectl("""
                 apiVersion: leasehold.dev/v1alpha1
@@ -212,7 +259,7 @@ class DevKubernetesTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void sigtermStopsEveryOneOfItsProcessesAndFreesItsAddresses() throws InterruptedException {
         awaitAvailable();
         List<ProcessHandle> started = dev.toHandle().descendants().toList();
@@ -270,6 +317,14 @@ class DevKubernetesTest {
         return await().atMost(GENEROUS).pollInterval(Duration.ofMillis(250)).until(() -> status(store().get()),
                 s -> "Available".equals(s.get("phase")) && s.get("leader") != null && s.get("clusterId") != null
                         && members(s).size() == 3 && members(s).stream().allMatch(m -> "healthy".equals(m.get("health"))));
+    }
+
+    /** Waits until the store has {@code voters} healthy voters and no learner, and returns its status. */
+    private static Map<String, Object> awaitMembers(int voters) {
+        return await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(250))
+                .until(() -> status(store().get()), s -> s.get("leader") != null && members(s).size() == voters
+                        && members(s).stream().allMatch(m -> "healthy".equals(m.get("health"))
+                        && "voter".equals(m.get("membership"))));
     }
 
     @SuppressWarnings("unchecked")

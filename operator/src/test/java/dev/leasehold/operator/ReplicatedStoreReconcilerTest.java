@@ -144,7 +144,7 @@ class ReplicatedStoreReconcilerTest {
     }
 
     @Test
-    void aScaleUpIsHeldAndReportedNeverAppliedBlindly() {
+    void aScaleUpWaitsForABootstrappedStoreAndNeverScalesTheStatefulSetBlindly() {
         create("echo", 3);
         eventually(() -> get(StatefulSet.class, "echo"));
 
@@ -154,14 +154,11 @@ class ReplicatedStoreReconcilerTest {
             ReplicatedStore store = store("echo");
             assertThat(store.getStatus()).isNotNull();
             assertThat(store.getStatus().observedGeneration()).isEqualTo(2L);
-            assertThat(condition(store, "ChangeHeld")).satisfies(c -> {
+            assertThat(condition(store, "Progressing")).satisfies(c -> {
                 assertThat(c.getStatus()).isEqualTo("True");
-                assertThat(c.getReason()).isEqualTo("ScaleHeld");
-                assertThat(c.getMessage()).contains("spec.replicas is 5 but the store stays at 3");
-            });
-            assertThat(events("echo")).anySatisfy(e -> {
-                assertThat(e.getReason()).isEqualTo("ScaleHeld");
-                assertThat(e.getType()).isEqualTo("Warning");
+                assertThat(c.getReason()).isEqualTo("Scaling");
+                assertThat(c.getMessage()).isEqualTo("to 5 members, one at a time: scaling waits until the store is"
+                        + " bootstrapped");
             });
         });
         assertThat(get(StatefulSet.class, "echo").getSpec().getReplicas()).isEqualTo(3);

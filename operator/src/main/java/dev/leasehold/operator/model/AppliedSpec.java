@@ -8,13 +8,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The part of a store's spec the operator applies, and the changes it holds back. Scaling needs Raft membership
- * changes in the safe order and an image change needs a rolling restart that moves leadership away first; the
- * operator has neither yet, so once the StatefulSet exists its replicas and image stay as they are and each held
- * change is reported (a StatefulSet scale without a membership change can lose the quorum). What was applied is
- * read from the StatefulSet's annotations, which only the operator writes, so a hand edit does not move it.
+ * The part of a store's spec the operator applies, and the changes it holds back. Once the StatefulSet exists, its
+ * replicas move one member at a time as {@link MembershipPlan} steps them, never straight to {@code spec.replicas}
+ * (a StatefulSet scale without a membership change can lose the quorum). An image change needs a rolling restart
+ * that moves leadership away first, which the operator does not do yet, so the image stays as it is and the change
+ * is reported. What was applied is read from the StatefulSet's annotations, which only the operator writes, so a
+ * hand edit does not move it.
  *
- * @param replicas the StatefulSet's replicas
+ * @param replicas the StatefulSet's replicas, as the operator last set them
  * @param image    the store nodes' image
  * @param held     what the spec asks for that is not applied, with why
  */
@@ -43,11 +44,6 @@ public record AppliedSpec(int replicas, String image, List<HeldChange> held) {
                 .map(Integer::parseInt).orElse(wantedReplicas);
         String image = annotations.getOrDefault(StoreModel.APPLIED_IMAGE_ANNOTATION, wantedImage);
         List<HeldChange> held = new ArrayList<>();
-        if (replicas != wantedReplicas) {
-            held.add(new HeldChange("ScaleHeld", "spec.replicas is " + wantedReplicas + " but the store stays at "
-                    + replicas + ": scaling needs Raft membership changes, which this operator version cannot make"
-                    + " yet"));
-        }
         if (!image.equals(wantedImage)) {
             held.add(new HeldChange("ImageChangeHeld", "the image " + wantedImage + " is not rolled out; the store"
                     + " keeps " + image + ": an image change needs a rolling restart that moves Raft leadership"

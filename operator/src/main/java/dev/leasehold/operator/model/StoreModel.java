@@ -89,6 +89,16 @@ public final class StoreModel {
         return pod + "." + peerServiceName(store) + "." + store.getMetadata().getNamespace() + ".svc:" + GRPC_PORT;
     }
 
+    /** The ordinal of a StatefulSet Pod name such as {@code locks-2}; -1 when it has none. */
+    public static int ordinal(String pod) {
+        int dash = pod.lastIndexOf('-');
+        try {
+            return dash < 0 ? -1 : Integer.parseInt(pod.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The Pod name in a {@link #memberAddress}; the address itself when it is not one. */
     public static String podOfAddress(String address) {
         int dot = address.indexOf('.');
@@ -173,8 +183,8 @@ public final class StoreModel {
 
     /**
      * The store nodes. Parallel Pod management (peers must all start to form a quorum) and OnDelete updates: the
-     * operator decides when each Pod restarts. Volumes are kept when the store is deleted or scaled down: data is
-     * never deleted on the operator's initiative.
+     * operator decides when each Pod restarts. Volumes are kept when the store is deleted; on a scale-down, the claim
+     * of a member already removed from Raft goes as {@code spec.storage.whenScaledDown} says.
      */
     public static StatefulSet statefulSet(ReplicatedStore store, AppliedSpec applied) {
         Storage storage = store.getSpec().storage();
@@ -192,7 +202,7 @@ public final class StoreModel {
                 .withNewUpdateStrategy().withType("OnDelete").endUpdateStrategy()
                 .withNewPersistentVolumeClaimRetentionPolicy()
                 .withWhenDeleted("Retain")
-                .withWhenScaled("Retain")
+                .withWhenScaled(storage.whenScaledDownOrDefault().name())
                 .endPersistentVolumeClaimRetentionPolicy()
                 .withSelector(new LabelSelectorBuilder().withMatchLabels(selectorLabels(store)).build())
                 .withNewTemplate()

@@ -38,11 +38,13 @@ public final class StoreStatusModel {
      * @param statefulSet the StatefulSet as the informer last saw it
      * @param failure     why the last reconciliation failed, if it did
      * @param view        what the store's nodes said, or {@link StoreView#UNKNOWN} when they were not asked
+     * @param membership  the membership step taken this round ({@link MembershipPlan})
      * @param now         the time for conditions that change now
      */
     public static ReplicatedStoreStatus observe(ReplicatedStore store, AppliedSpec applied,
                                                 Optional<StatefulSet> statefulSet, Optional<String> failure,
-                                                StoreView view, Instant now) {
+                                                StoreView view, MembershipPlan.Step membership,
+                                                Instant now) {
         Optional<ReplicatedStoreStatus> previous = Optional.ofNullable(store.getStatus());
         long generation = Optional.ofNullable(store.getMetadata().getGeneration()).orElse(0L);
         StatefulSetStatus set = statefulSet.map(StatefulSet::getStatus).orElse(null);
@@ -67,7 +69,10 @@ public final class StoreStatusModel {
                     + " store members answer their readiness check; a quorum of " + quorum + " is needed"
                     + (statefulSet.isEmpty() ? " (the StatefulSet does not exist yet)" : "")));
         }
-        if (statefulSet.isEmpty() || pods != wanted || ready != wanted) {
+        if (!(membership instanceof MembershipPlan.Steady) && !(membership instanceof MembershipPlan.Blocked)) {
+            conditions.add(condition(PROGRESSING, "True", "Scaling", "to " + store.getSpec().replicas()
+                    + " members, one at a time: " + MembershipPlan.describe(membership)));
+        } else if (statefulSet.isEmpty() || pods != wanted || ready != wanted) {
             conditions.add(condition(PROGRESSING, "True", "MembersStarting", "the StatefulSet has " + pods + " of "
                     + wanted + " Pods, " + ready + " ready"));
         } else {
@@ -78,6 +83,8 @@ public final class StoreStatusModel {
             conditions.add(condition(DEGRADED, "True", "ReconcileFailed", failure.get()));
         } else if (view.refused()) {
             conditions.add(condition(DEGRADED, "True", "BootstrapRefused", view.problem().orElseThrow()));
+        } else if (membership instanceof MembershipPlan.Blocked blocked) {
+            conditions.add(condition(DEGRADED, "True", "ScaleBlocked", blocked.why()));
         } else if (ready >= quorum && ready < wanted) {
             conditions.add(condition(DEGRADED, "True", "MembersNotReady", (wanted - ready) + " of " + wanted
                     + " members are not ready; the store works while a quorum answers"));

@@ -4,6 +4,7 @@ import dev.leasehold.operator.Events;
 import dev.leasehold.operator.OperatorConfig;
 import dev.leasehold.operator.model.AppliedSpec;
 import dev.leasehold.operator.model.BootstrapPlan;
+import dev.leasehold.operator.model.MembershipPlan;
 import dev.leasehold.operator.model.NodeAnswer;
 import dev.leasehold.operator.model.StoreView;
 import dev.leasehold.operator.model.StoreModel;
@@ -35,8 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -44,9 +44,10 @@ import java.util.stream.Collectors;
  * manager); then, in order:
  * <ol>
  *   <li>decide what of the spec is applied and what is held ({@link AppliedSpec});</li>
- *   <li>label the voters' Pods, which the PodDisruptionBudget counts;</li>
  *   <li>ask every running store Pod for its Raft status; bootstrap a new store once every initial member answers
  *       ({@link BootstrapPlan});</li>
+ *   <li>label the voters' Pods, which the PodDisruptionBudget counts;</li>
+ *   <li>take the next membership step towards {@code spec.replicas} ({@link MembershipPlan});</li>
  *   <li>write the status from what was observed ({@link StoreStatusModel}, {@link StoreView});</li>
  *   <li>record events for what changed: created, bootstrapped, a change held, a failure.</li>
  * </ol>
@@ -67,7 +68,6 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
 
     public static final String NAME = "replicatedstore";
     public static final String FIELD_MANAGER = "leasehold-operator";
-    private static final Pattern ORDINAL = Pattern.compile("-(\\d+)$");
 
     private static final Duration REFRESH = Duration.ofSeconds(10);
     private static final Duration REFRESH_UNSETTLED = Duration.ofSeconds(2);
@@ -86,12 +86,16 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
         AppliedSpec applied = AppliedSpec.decide(store, OperatorConfig.defaultStoreImage(), statefulSet);
         List<Pod> pods = context.getClient().pods().inNamespace(store.getMetadata().getNamespace())
                 .withLabels(StoreModel.selectorLabels(store)).list().getItems();
-        labelVoters(applied, pods, context.getClient());
-        StoreView view = view(store, applied, pods);
+        List<NodeAnswer> answers = nodes.status(pods, pod -> StoreModel.memberAddress(store,
+                pod.getMetadata().getName()));
+        StoreView view = view(store, applied, pods, answers);
+        labelVoters(view, applied, pods, context.getClient());
+        MembershipPlan.Step step = changeMembership(store, applied, view, answers, context.getClient());
         ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), view,
-                Instant.now());
+                step, Instant.now());
         recordEvents(store, status, view);
-        boolean settled = view.problem().isEmpty() && "Available".equals(status.phase());
+        boolean settled = view.problem().isEmpty() && step instanceof MembershipPlan.Steady
+                && "Available".equals(status.phase());
         return UpdateControl.patchStatus(withStatus(store, status))
                 .rescheduleAfter(settled ? REFRESH : REFRESH_UNSETTLED);
     }
@@ -100,9 +104,7 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
      * What the store's nodes say. A store whose status has no cluster id yet is bootstrapped here once every
      * initial member answers; one that has an id is never bootstrapped again, whatever its nodes say.
      */
-    private StoreView view(ReplicatedStore store, AppliedSpec applied, List<Pod> pods) {
-        List<NodeAnswer> answers = nodes.status(pods, pod -> StoreModel.memberAddress(store,
-                pod.getMetadata().getName()));
+    private StoreView view(ReplicatedStore store, AppliedSpec applied, List<Pod> pods, List<NodeAnswer> answers) {
         String recorded = store.getStatus() == null ? null : store.getStatus().clusterId();
         if (recorded != null) {
             return StoreView.of(recorded, answers);
@@ -116,6 +118,51 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
             return StoreView.refused(refuse.why());
         }
         return bootstrap(store, pods, (BootstrapPlan.Call) decision);
+    }
+
+    /**
+     * Takes the next step of {@link MembershipPlan} towards {@code spec.replicas}, if the store is bootstrapped;
+     * answers the step, or a {@code Wait} saying why it did not take.
+     */
+    private MembershipPlan.Step changeMembership(ReplicatedStore store, AppliedSpec applied, StoreView view,
+                                                 List<NodeAnswer> answers, KubernetesClient client) {
+        if (view.clusterId().isEmpty()) {
+            return applied.replicas() == store.getSpec().replicas() ? new MembershipPlan.Steady()
+                    : new MembershipPlan.Wait("scaling waits until the store is bootstrapped");
+        }
+        MembershipPlan.Step step = MembershipPlan.decide(store, applied.replicas(), view, answers);
+        String leader = view.leader().map(pod -> StoreModel.memberAddress(store, pod)).orElse(null);
+        try {
+            if (step instanceof MembershipPlan.Resize resize) {
+                client.apps().statefulSets().inNamespace(store.getMetadata().getNamespace())
+                        .withName(store.getMetadata().getName())
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                                + StoreModel.APPLIED_REPLICAS_ANNOTATION + "\":\"" + resize.replicas() + "\"}},"
+                                + "\"spec\":{\"replicas\":" + resize.replicas() + "}}");
+                events.normal(store, "Scaling", "Scale", "StatefulSet to " + resize.replicas() + " Pods: "
+                        + resize.why());
+            } else if (step instanceof MembershipPlan.AddLearner add) {
+                nodes.addLearner(leader, add.id(), add.address());
+                events.normal(store, "MemberAdded", "AddLearner", "added " + add.pod() + " (Raft id " + add.id()
+                        + ") as a learner; it is promoted once it has caught up");
+            } else if (step instanceof MembershipPlan.Promote promote) {
+                nodes.promote(leader, promote.id());
+                events.normal(store, "MemberPromoted", "Promote", "promoted " + promote.pod() + " (Raft id "
+                        + promote.id() + ") to voter");
+            } else if (step instanceof MembershipPlan.Transfer transfer) {
+                nodes.transferLeadership(leader, transfer.target());
+                events.normal(store, "LeadershipMoved", "TransferLeadership", "moved leadership from "
+                        + transfer.fromPod() + " to " + transfer.targetPod() + " before removing "
+                        + transfer.fromPod());
+            } else if (step instanceof MembershipPlan.Remove remove) {
+                nodes.remove(leader, remove.id());
+                events.normal(store, "MemberRemoved", "RemoveMember", "removed " + remove.pod() + " (Raft id "
+                        + remove.id() + "): " + remove.why());
+            }
+        } catch (StatusRuntimeException e) {
+            return new MembershipPlan.Wait(MembershipPlan.describe(step) + " did not take yet: " + StoreNodes.describe(e.getStatus()));
+        }
+        return step;
     }
 
     private StoreView bootstrap(ReplicatedStore store, List<Pod> pods, BootstrapPlan.Call call) {
@@ -145,7 +192,7 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
         String why = reason(e);
         events.warning(store, "ReconcileFailed", "Reconcile", why);
         ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.of(why),
-                StoreView.UNKNOWN, Instant.now());
+                StoreView.UNKNOWN, new MembershipPlan.Steady(), Instant.now());
         return ErrorStatusUpdateControl.patchStatus(withStatus(store, status));
     }
 
@@ -169,17 +216,20 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
     }
 
     /**
-     * The initial members are the voters: every Pod whose ordinal is below the applied replicas. (Membership
-     * changes will take this from the store's own member list.)
+     * Labels the voters' Pods, which the PodDisruptionBudget counts: the voters in the store's own member list, or,
+     * before it has one, the initial members (every Pod whose ordinal is below the applied replicas).
      */
-    private static void labelVoters(AppliedSpec applied, List<Pod> pods, KubernetesClient client) {
+    private static void labelVoters(StoreView view, AppliedSpec applied, List<Pod> pods, KubernetesClient client) {
+        Set<String> voters = view.members().stream().filter(m -> "voter".equals(m.membership()))
+                .map(Member::name).collect(Collectors.toSet());
         for (Pod pod : pods) {
-            Matcher ordinal = ORDINAL.matcher(pod.getMetadata().getName());
-            boolean voter = ordinal.find() && Integer.parseInt(ordinal.group(1)) < applied.replicas();
+            String name = pod.getMetadata().getName();
+            boolean voter = view.members().isEmpty() ? StoreModel.ordinal(name) >= 0
+                    && StoreModel.ordinal(name) < applied.replicas() : voters.contains(name);
             boolean labelled = "true".equals(pod.getMetadata().getLabels().get(StoreModel.VOTER_LABEL));
             if (voter != labelled) {
                 String value = voter ? "\"true\"" : "null";
-                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(name)
                         .patch(PatchContext.of(PatchType.JSON_MERGE),
                                 "{\"metadata\":{\"labels\":{\"" + StoreModel.VOTER_LABEL + "\":" + value + "}}}");
             }

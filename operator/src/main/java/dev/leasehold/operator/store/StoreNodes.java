@@ -1,11 +1,15 @@
 package dev.leasehold.operator.store;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.leasehold.api.v1.AddLearnerRequest;
 import dev.leasehold.api.v1.BootstrapRequest;
 import dev.leasehold.api.v1.BootstrapResponse;
 import dev.leasehold.api.v1.ClusterGrpc;
+import dev.leasehold.api.v1.PromoteRequest;
+import dev.leasehold.api.v1.RemoveMemberRequest;
 import dev.leasehold.api.v1.StatusRequest;
 import dev.leasehold.api.v1.StatusResponse;
+import dev.leasehold.api.v1.TransferLeadershipRequest;
 import dev.leasehold.operator.model.NodeAnswer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.grpc.ManagedChannel;
@@ -31,6 +35,7 @@ public class StoreNodes {
 
     private static final long STATUS_DEADLINE_MILLIS = 2_000;
     private static final long BOOTSTRAP_DEADLINE_MILLIS = 5_000;
+    private static final long MEMBERSHIP_DEADLINE_MILLIS = 10_000;
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
@@ -75,6 +80,35 @@ public class StoreNodes {
         return ClusterGrpc.newBlockingStub(channel(address))
                 .withDeadlineAfter(BOOTSTRAP_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                 .bootstrap(request);
+    }
+
+    /**
+     * Adds a learner, through the node at {@code address} (a follower forwards to the leader).
+     *
+     * @throws io.grpc.StatusRuntimeException as the node or the channel answered
+     */
+    public void addLearner(String address, long id, String memberAddress) {
+        membership(address).addLearner(AddLearnerRequest.newBuilder().setId(id).setAddress(memberAddress).build());
+    }
+
+    /** Promotes a learner; the leader refuses ({@code FAILED_PRECONDITION}) while it lags. */
+    public void promote(String address, long id) {
+        membership(address).promote(PromoteRequest.newBuilder().setId(id).build());
+    }
+
+    /** Removes a member from Raft. */
+    public void remove(String address, long id) {
+        membership(address).removeMember(RemoveMemberRequest.newBuilder().setId(id).build());
+    }
+
+    /** Hands leadership to {@code target}; returns once it leads, or fails. */
+    public void transferLeadership(String address, long target) {
+        membership(address).transferLeadership(TransferLeadershipRequest.newBuilder().setTarget(target).build());
+    }
+
+    private ClusterGrpc.ClusterBlockingStub membership(String address) {
+        return ClusterGrpc.newBlockingStub(channel(address))
+                .withDeadlineAfter(MEMBERSHIP_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** A failed call in a few words: its code and, if the node gave one, its reason. */

@@ -23,17 +23,14 @@ class AppliedSpecTest {
     }
 
     @Test
-    void anExistingStoreKeepsItsReplicasAndReportsTheScaleAsHeld() {
-        StatefulSet running = StoreModel.statefulSet(store(3), new AppliedSpec(3, DEFAULT_IMAGE, List.of()));
+    void anExistingStoreKeepsTheReplicasTheOperatorLastAppliedNotTheSpecs() {
+        StatefulSet running = StoreModel.statefulSet(store(3), new AppliedSpec(4, DEFAULT_IMAGE, List.of()));
+        running.getSpec().setReplicas(7);
 
         AppliedSpec applied = AppliedSpec.decide(store(5), DEFAULT_IMAGE, Optional.of(running));
 
-        assertThat(applied.replicas()).isEqualTo(3);
-        assertThat(applied.held()).singleElement().satisfies(held -> {
-            assertThat(held.reason()).isEqualTo("ScaleHeld");
-            assertThat(held.message()).contains("spec.replicas is 5").contains("stays at 3")
-                    .contains("membership changes");
-        });
+        assertThat(applied.replicas()).as("the membership plan steps it, one member at a time").isEqualTo(4);
+        assertThat(applied.held()).isEmpty();
     }
 
     @Test

@@ -4,6 +4,8 @@ import static dev.leasehold.operator.model.Stores.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leasehold.operator.store.RaftTiming;
+import dev.leasehold.operator.store.ReplicatedStoreSpec;
+import dev.leasehold.operator.store.Storage;
 import dev.leasehold.operator.store.Scheduling;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -74,7 +76,11 @@ class StoreModelTest {
         assertThat(spec.getPodManagementPolicy()).isEqualTo("Parallel");
         assertThat(spec.getUpdateStrategy().getType()).isEqualTo("OnDelete");
         assertThat(spec.getPersistentVolumeClaimRetentionPolicy().getWhenDeleted()).isEqualTo("Retain");
-        assertThat(spec.getPersistentVolumeClaimRetentionPolicy().getWhenScaled()).isEqualTo("Retain");
+        assertThat(spec.getPersistentVolumeClaimRetentionPolicy().getWhenScaled())
+                .as("a member removed by a scale-down takes its claim with it, by default").isEqualTo("Delete");
+        assertThat(StoreModel.statefulSet(store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null,
+                Storage.ClaimPolicy.Retain), null, null, null)), THREE).getSpec()
+                .getPersistentVolumeClaimRetentionPolicy().getWhenScaled()).isEqualTo("Retain");
         assertThat(spec.getSelector().getMatchLabels()).isEqualTo(StoreModel.selectorLabels(store(3)));
         assertThat(spec.getTemplate().getMetadata().getLabels())
                 .containsAllEntriesOf(StoreModel.selectorLabels(store(3)))

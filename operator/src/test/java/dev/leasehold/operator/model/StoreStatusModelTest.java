@@ -17,12 +17,13 @@ import org.junit.jupiter.api.Test;
 class StoreStatusModelTest {
 
     private static final AppliedSpec THREE = new AppliedSpec(3, "example.test/store:1", List.of());
+    private static final MembershipPlan.Step STEADY = new MembershipPlan.Steady();
     private static final Instant T0 = Instant.parse("2026-12-07T06:00:00Z");
 
     @Test
     void withNoMemberAnsweringTheStoreIsNotAvailableAndSaysWhy() {
         ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 0), Optional.empty(),
-                StoreView.of("c-1", List.of()), T0);
+                StoreView.of("c-1", List.of()), STEADY, T0);
 
         assertThat(condition(status, "Available")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
@@ -68,21 +69,42 @@ class StoreStatusModelTest {
 
     @Test
     void aHeldChangeIsReportedByItsCondition() {
-        AppliedSpec held = new AppliedSpec(3, "i", List.of(new AppliedSpec.HeldChange("ScaleHeld", "why")));
+        AppliedSpec held = new AppliedSpec(3, "i", List.of(new AppliedSpec.HeldChange("ImageChangeHeld", "why")));
 
         ReplicatedStoreStatus status = observe(store(5), held, pods(3, 0), T0);
 
         assertThat(condition(status, "ChangeHeld")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
-            assertThat(c.getReason()).isEqualTo("ScaleHeld");
+            assertThat(c.getReason()).isEqualTo("ImageChangeHeld");
             assertThat(c.getMessage()).isEqualTo("why");
+        });
+    }
+
+    @Test
+    void aMembershipChangeInProgressIsReportedAndABlockedOneDegradesTheStore() {
+        ReplicatedStoreStatus scaling = StoreStatusModel.observe(store(5), THREE, pods(3, 3), Optional.empty(),
+                BOOTSTRAPPED, new MembershipPlan.AddLearner("s-3", 4_000_000_001L, "s-3.p:7001"), T0);
+        assertThat(condition(scaling, "Progressing")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("Scaling");
+            assertThat(c.getMessage()).isEqualTo("to 5 members, one at a time: adding s-3 (Raft id 4000000001) as a"
+                    + " learner");
+        });
+        assertThat(condition(scaling, "Degraded").getStatus()).isEqualTo("False");
+
+        ReplicatedStoreStatus blocked = StoreStatusModel.observe(store(5), THREE, pods(3, 3), Optional.empty(),
+                BOOTSTRAPPED, new MembershipPlan.Blocked("Pod s-3 runs member id 4, which the store removed"), T0);
+        assertThat(condition(blocked, "Degraded")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("ScaleBlocked");
+            assertThat(c.getMessage()).contains("which the store removed");
         });
     }
 
     @Test
     void aFailedReconciliationDegradesTheStoreWithTheError() {
         ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 3),
-                Optional.of("statefulsets is forbidden"), StoreView.UNKNOWN, T0);
+                Optional.of("statefulsets is forbidden"), StoreView.UNKNOWN, STEADY, T0);
 
         assertThat(condition(status, "Degraded")).satisfies(c -> {
             assertThat(c.getReason()).isEqualTo("ReconcileFailed");
@@ -117,7 +139,7 @@ class StoreStatusModelTest {
     @Test
     void aStoreNotYetBootstrappedIsNotAvailableAndSaysWhatItWaitsFor() {
         ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 0), Optional.empty(),
-                StoreView.waiting("waiting for every initial member to answer; not yet: s-2 (Pod is Pending)"), T0);
+                StoreView.waiting("waiting for every initial member to answer; not yet: s-2 (Pod is Pending)"), STEADY, T0);
 
         assertThat(condition(status, "Available")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
@@ -131,7 +153,7 @@ class StoreStatusModelTest {
     @Test
     void aRefusedBootstrapDegradesTheStoreAndIsNeverAvailable() {
         ReplicatedStoreStatus status = StoreStatusModel.observe(store(3), THREE, pods(3, 3), Optional.empty(),
-                StoreView.refused("Pod s-1 belongs to store cluster other"), T0);
+                StoreView.refused("Pod s-1 belongs to store cluster other"), STEADY, T0);
 
         assertThat(condition(status, "Available").getReason()).isEqualTo("BootstrapRefused");
         assertThat(condition(status, "Degraded")).satisfies(c -> {
@@ -147,18 +169,18 @@ class StoreStatusModelTest {
         Member member = new Member("s-0", 1L, "leader", "voter", "healthy", 0L);
         ReplicatedStore store = store(3);
         store.setStatus(StoreStatusModel.observe(store, THREE, pods(3, 3), Optional.empty(),
-                new StoreView(Optional.of("c-1"), Optional.of("s-0"), List.of(member), Optional.empty(), false), T0));
+                new StoreView(Optional.of("c-1"), Optional.of("s-0"), List.of(member), Optional.empty(), false), STEADY, T0));
 
         assertThat(store.getStatus().leader()).isEqualTo("s-0");
         assertThat(store.getStatus().members()).containsExactly(member);
         assertThat(condition(store.getStatus(), "Available").getMessage()).endsWith("; s-0 leads");
 
         ReplicatedStoreStatus failed = StoreStatusModel.observe(store, THREE, pods(3, 3), Optional.of("boom"),
-                StoreView.UNKNOWN, T0);
+                StoreView.UNKNOWN, STEADY, T0);
         assertThat(failed.clusterId()).isEqualTo("c-1");
         assertThat(failed.leader()).isEqualTo("s-0");
         ReplicatedStoreStatus leaderless = StoreStatusModel.observe(store, THREE, pods(3, 1), Optional.empty(),
-                StoreView.of("c-1", List.of()), T0);
+                StoreView.of("c-1", List.of()), STEADY, T0);
         assertThat(leaderless.clusterId()).isEqualTo("c-1");
         assertThat(leaderless.leader()).isNull();
     }
@@ -168,7 +190,7 @@ class StoreStatusModelTest {
 
     private static ReplicatedStoreStatus observe(ReplicatedStore store, AppliedSpec applied,
                                                  Optional<StatefulSet> statefulSet, Instant now) {
-        return StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), BOOTSTRAPPED, now);
+        return StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), BOOTSTRAPPED, STEADY, now);
     }
 
     private static Optional<StatefulSet> pods(int pods, int ready) {

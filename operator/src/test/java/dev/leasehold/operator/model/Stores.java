@@ -15,7 +15,7 @@ final class Stores {
     }
 
     static ReplicatedStore store(int replicas) {
-        return store(new ReplicatedStoreSpec(replicas, null, new Storage(new Quantity("2Gi"), "fast"), null, null,
+        return store(new ReplicatedStoreSpec(replicas, null, new Storage(new Quantity("2Gi"), "fast", null), null, null,
                 null));
     }
 
@@ -28,11 +28,11 @@ final class Stores {
     }
 
     static ReplicatedStore withRaft(RaftTiming raft) {
-        return store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null), null, raft, null));
+        return store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null, null), null, raft, null));
     }
 
     static ReplicatedStore withScheduling(Scheduling scheduling) {
-        return store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null), null, null,
+        return store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null, null), null, null,
                 scheduling));
     }
 }
