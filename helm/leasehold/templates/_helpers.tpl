@@ -94,7 +94,8 @@ events. Nothing on Secrets.
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "patch"]
+  # patch: the voter label; delete: one member at a time in a rolling restart
+  verbs: ["get", "list", "patch", "delete"]
 - apiGroups: ["apps"]
   resources: ["statefulsets"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.leasehold.api.v1.Consistency;
 import dev.leasehold.api.v1.GetRequest;
 import dev.leasehold.api.v1.PutRequest;
+import dev.leasehold.api.v1.StatusRequest;
 import dev.leasehold.api.v1.TransferLeadershipRequest;
 import dev.leasehold.client.Endpoint;
 import dev.leasehold.client.LeaseholdClient;
@@ -54,6 +55,7 @@ class DevKubernetesTest {
     static final String NAMESPACE = "e2e";
     static final String STORE = "locks";
     static final int PORT = 7001;
+    static final int STORE_REPLICAS = 3;
 
     static Process dev;
     static KubernetesClient client;
@@ -232,6 +234,98 @@ class DevKubernetesTest {
 
     @Test
     @Order(5)
+    void anImageChangeRestartsFollowersFirstAndTheLeaderLastOneAtATimeUnderWrites() throws Exception {
+        awaitAvailable();
+        String firstLeader = (String) status(store().get()).get("leader");
+        long termBefore = term(firstLeader);
+        Map<String, String> uids = new java.util.HashMap<>();
+        storePods().forEach(p -> uids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+        List<String> restartOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger mostNotReady = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                List<Pod> pods = client.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", STORE)
+                        .list().getItems();
+                int notReady = STORE_REPLICAS - (int) pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp()
+                        == null && container(p) != null && Boolean.TRUE.equals(container(p).getReady())).count();
+                mostNotReady.accumulateAndGet(notReady, Math::max);
+                for (Pod p : pods) {
+                    String name = p.getMetadata().getName();
+                    if (!p.getMetadata().getUid().equals(uids.get(name)) && !restartOrder.contains(name)) {
+                        restartOrder.add(name);
+                    }
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "roll-watcher");
+        watcher.start();
+        String image = "ghcr.io/leasehold/store-node:rolled-1";
+        try (ContinuousWrites writes = new ContinuousWrites(storeClient(), "roll-")) {
+            long started = System.nanoTime();
+            kubectl(null, "patch", "rstore", STORE, "-n", NAMESPACE, "--type=merge", "-p",
+                    "{\"spec\":{\"image\":\"" + image + "\"}}").outOrThrow();
+            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(250)).until(() ->
+                    storePods().size() == STORE_REPLICAS && storePods().stream().allMatch(p ->
+                            image.equals(p.getSpec().getContainers().get(0).getImage()) && container(p) != null
+                                    && Boolean.TRUE.equals(container(p).getReady())));
+            Map<String, Object> done = awaitAvailable();
+            await().atMost(GENEROUS).until(() -> "False".equals(condition(status(store().get()), "Progressing")
+                    .get("status")));
+            double seconds = (System.nanoTime() - started) / 1e9;
+            watching.set(false);
+            watcher.join();
+            long elections = term((String) done.get("leader")) - termBefore;
+            System.out.printf("DevKubernetesTest: rolled 3 members to %s in %.1f s, order %s (leader was %s);"
+                    + " terms advanced by %d, of which 1 the operator's leadership transfer, so %d leader change(s)"
+                    + " it did not cause; at most %d member(s) not ready at once%n", image, seconds, restartOrder,
+                    firstLeader, elections, elections - 1, mostNotReady.get());
+            assertThat(restartOrder).hasSize(3);
+            assertThat(restartOrder.get(2)).as("the leader restarts last").isEqualTo(firstLeader);
+            assertThat(mostNotReady.get()).as("one member at a time").isLessThanOrEqualTo(1);
+            writes.stopAndCheck("the rolling upgrade");
+        } finally {
+            watching.set(false);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aRestartedMemberThatDoesNotComeBackStopsTheRollAndAGoodImageRecoversIt() {
+        awaitAvailable();
+        Map<String, String> uids = new java.util.HashMap<>();
+        storePods().forEach(p -> uids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+        kubectl(null, "patch", "rstore", STORE, "-n", NAMESPACE, "--type=merge", "-p",
+                "{\"spec\":{\"image\":\"docker.io/library/busybox:1.36\",\"rollout\":{\"memberTimeoutSeconds\":10}}}")
+                .outOrThrow();
+
+        Map<String, Object> stalled = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
+                .until(() -> status(store().get()), s -> "RollStalled".equals(condition(s, "Degraded").get("reason")));
+        System.out.printf("DevKubernetesTest: %s%n", condition(stalled, "Degraded").get("message"));
+        List<Pod> restarted = storePods().stream().filter(p -> !p.getMetadata().getUid()
+                .equals(uids.get(p.getMetadata().getName()))).toList();
+        assertThat(restarted).as("only one Pod was restarted").singleElement().satisfies(p ->
+                assertThat(container(p).getState().getWaiting().getReason()).isEqualTo("NoLocalLauncher"));
+        assertThat((String) condition(stalled, "Degraded").get("message"))
+                .contains(restarted.get(0).getMetadata().getName()).contains("no other Pod is touched");
+        assertThat(stalled.get("phase")).as("two of three members still serve").isEqualTo("Degraded");
+        try (LeaseholdClient store = storeClient()) {
+            store.put(put("during-stalled-roll", "ok"));
+        }
+
+        kubectl(null, "patch", "rstore", STORE, "-n", NAMESPACE, "--type=merge", "-p",
+                "{\"spec\":{\"image\":\"ghcr.io/leasehold/store-node:rolled-1\"}}").outOrThrow();
+        awaitAvailable();
+        await().atMost(GENEROUS).untilAsserted(() -> assertThat(condition(status(store().get()), "Degraded"))
+                .containsEntry("status", "False"));
+    }
+
+    @Test
+    @Order(7)
     void aStoreOfAnImageWithoutALauncherIsReportedNotCrashedOn() {
         kubectl("""
                 apiVersion: leasehold.dev/v1alpha1
@@ -259,7 +353,7 @@ class DevKubernetesTest {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void sigtermStopsEveryOneOfItsProcessesAndFreesItsAddresses() throws InterruptedException {
         awaitAvailable();
         List<ProcessHandle> started = dev.toHandle().descendants().toList();
@@ -317,6 +411,13 @@ class DevKubernetesTest {
         return await().atMost(GENEROUS).pollInterval(Duration.ofMillis(250)).until(() -> status(store().get()),
                 s -> "Available".equals(s.get("phase")) && s.get("leader") != null && s.get("clusterId") != null
                         && members(s).size() == 3 && members(s).stream().allMatch(m -> "healthy".equals(m.get("health"))));
+    }
+
+    /** The Raft term a store Pod reports. */
+    private static long term(String pod) {
+        try (ClusterApi cluster = new ClusterApi(pod(pod).getStatus().getPodIP(), PORT)) {
+            return cluster.stub().status(StatusRequest.getDefaultInstance()).getTerm();
+        }
     }
 
     /** Waits until the store has {@code voters} healthy voters and no learner, and returns its status. */

@@ -175,13 +175,13 @@ public final class MembershipPlan {
                 .orElseThrow();
         List<Member> staying = voters.stream().filter(m -> m != victim).toList();
         if (victim.name().equals(leader)) {
-            Optional<Member> target = staying.stream().filter(m -> "healthy".equals(m.health()))
+            Optional<Member> target = staying.stream().filter(m -> StoreView.HEALTHY.equals(m.health()))
                     .min(Comparator.comparingLong(m -> m.lag() == null ? Long.MAX_VALUE : m.lag()));
             return target.<Step>map(t -> new Transfer(victim.name(), t.raftId(), t.name()))
                     .orElseGet(() -> new Wait("leader " + victim.name() + " is to be removed but no other voter is"
                             + " healthy to take over"));
         }
-        long healthy = staying.stream().filter(m -> "healthy".equals(m.health())).count();
+        long healthy = staying.stream().filter(m -> StoreView.HEALTHY.equals(m.health())).count();
         int quorum = staying.size() / 2 + 1;
         if (healthy < quorum) {
             return new Wait("removing " + victim.name() + " would leave " + healthy + " healthy of " + staying.size()

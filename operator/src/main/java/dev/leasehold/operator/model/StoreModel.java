@@ -27,9 +27,14 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The Kubernetes objects a {@link ReplicatedStore} owns, as pure functions of the store (and of what the operator
@@ -47,12 +52,16 @@ public final class StoreModel {
     /** Kept by the operator on the Pods of Raft voters; the PodDisruptionBudget counts only these. */
     public static final String VOTER_LABEL = "leasehold.dev/voter";
     /**
-     * On the StatefulSet: the replicas and image the operator applied. A hand edit of the StatefulSet (such as
-     * {@code kubectl scale}) is put back to these, and a spec change is held against them, not against whatever the
-     * StatefulSet says now.
+     * On the StatefulSet: the replicas the operator applied. A hand edit of the StatefulSet (such as
+     * {@code kubectl scale}) is put back to these, and scaling steps from them, not from whatever the StatefulSet
+     * says now.
      */
     public static final String APPLIED_REPLICAS_ANNOTATION = "leasehold.dev/applied-replicas";
-    public static final String APPLIED_IMAGE_ANNOTATION = "leasehold.dev/applied-image";
+    /**
+     * On the Pod template: a digest of the node configuration (the ConfigMap the nodes read at start), so that a
+     * change of it, such as Raft timing, is a new revision that {@link RollPlan} rolls out like an image change.
+     */
+    public static final String CONFIG_DIGEST_ANNOTATION = "leasehold.dev/config-digest";
 
     static final String NAME_LABEL = "app.kubernetes.io/name";
     static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
@@ -138,6 +147,18 @@ public final class StoreModel {
                 .build();
     }
 
+    /** A digest of the node configuration: equal for equal ConfigMap data, in any order. */
+    static String configDigest(ReplicatedStore store) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            new TreeMap<>(configMap(store).getData()).forEach((k, v) -> sha.update((k + "=" + v + "\n")
+                    .getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
     /** Peer DNS: {@code POD.NAME-peers.NAMESPACE.svc}, published before a Pod is ready so that peers find it. */
     public static Service peerService(ReplicatedStore store) {
         return new ServiceBuilder()
@@ -193,7 +214,6 @@ public final class StoreModel {
                 .withMetadata(metadata(store, store.getMetadata().getName()))
                 .editMetadata()
                 .addToAnnotations(APPLIED_REPLICAS_ANNOTATION, Integer.toString(applied.replicas()))
-                .addToAnnotations(APPLIED_IMAGE_ANNOTATION, applied.image())
                 .endMetadata()
                 .withNewSpec()
                 .withReplicas(applied.replicas())
@@ -206,7 +226,9 @@ public final class StoreModel {
                 .endPersistentVolumeClaimRetentionPolicy()
                 .withSelector(new LabelSelectorBuilder().withMatchLabels(selectorLabels(store)).build())
                 .withNewTemplate()
-                .withNewMetadata().withLabels(labels(store)).endMetadata()
+                .withNewMetadata().withLabels(labels(store))
+                .addToAnnotations(CONFIG_DIGEST_ANNOTATION, configDigest(store))
+                .endMetadata()
                 .withNewSpec()
                 .withServiceAccountName(store.getMetadata().getName())
                 .withAutomountServiceAccountToken(false)

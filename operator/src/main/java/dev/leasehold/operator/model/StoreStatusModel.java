@@ -1,5 +1,6 @@
 package dev.leasehold.operator.model;
 
+import dev.leasehold.operator.store.Member;
 import dev.leasehold.operator.store.ReplicatedStore;
 import dev.leasehold.operator.store.ReplicatedStoreStatus;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -13,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A store's status from what the operator observed, as a pure function. It claims only what it saw: readiness is
@@ -25,7 +27,9 @@ public final class StoreStatusModel {
     public static final String AVAILABLE = "Available";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
-    public static final String CHANGE_HELD = "ChangeHeld";
+    public static final String QUORUM_LOST = "QuorumLost";
+    /** The health of a member whose node answered (with or without a leader). */
+    private static final Set<String> ANSWERING = Set.of(StoreView.HEALTHY, StoreView.NO_LEADER);
 
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
 
@@ -39,12 +43,13 @@ public final class StoreStatusModel {
      * @param failure     why the last reconciliation failed, if it did
      * @param view        what the store's nodes said, or {@link StoreView#UNKNOWN} when they were not asked
      * @param membership  the membership step taken this round ({@link MembershipPlan})
+     * @param roll        the rolling-restart step taken this round ({@link RollPlan})
      * @param now         the time for conditions that change now
      */
     public static ReplicatedStoreStatus observe(ReplicatedStore store, AppliedSpec applied,
                                                 Optional<StatefulSet> statefulSet, Optional<String> failure,
                                                 StoreView view, MembershipPlan.Step membership,
-                                                Instant now) {
+                                                RollPlan.Step roll, Instant now) {
         Optional<ReplicatedStoreStatus> previous = Optional.ofNullable(store.getStatus());
         long generation = Optional.ofNullable(store.getMetadata().getGeneration()).orElse(0L);
         StatefulSetStatus set = statefulSet.map(StatefulSet::getStatus).orElse(null);
@@ -60,6 +65,8 @@ public final class StoreStatusModel {
         if (notBootstrapped) {
             conditions.add(condition(AVAILABLE, "False", view.refused() ? "BootstrapRefused" : "NotBootstrapped",
                     view.problem().get()));
+        } else if (quorumLost(view).isPresent()) {
+            conditions.add(condition(AVAILABLE, "False", QUORUM_LOST, quorumLost(view).get()));
         } else if (ready >= quorum) {
             conditions.add(condition(AVAILABLE, "True", "QuorumReady", ready + " of " + wanted
                     + " store members are ready, a quorum of " + quorum + " answers"
@@ -72,6 +79,9 @@ public final class StoreStatusModel {
         if (!(membership instanceof MembershipPlan.Steady) && !(membership instanceof MembershipPlan.Blocked)) {
             conditions.add(condition(PROGRESSING, "True", "Scaling", "to " + store.getSpec().replicas()
                     + " members, one at a time: " + MembershipPlan.describe(membership)));
+        } else if (!(roll instanceof RollPlan.Done) && !(roll instanceof RollPlan.Stalled)) {
+            conditions.add(condition(PROGRESSING, "True", "RollingUpdate", "one member at a time: "
+                    + RollPlan.describe(roll)));
         } else if (statefulSet.isEmpty() || pods != wanted || ready != wanted) {
             conditions.add(condition(PROGRESSING, "True", "MembersStarting", "the StatefulSet has " + pods + " of "
                     + wanted + " Pods, " + ready + " ready"));
@@ -85,19 +95,14 @@ public final class StoreStatusModel {
             conditions.add(condition(DEGRADED, "True", "BootstrapRefused", view.problem().orElseThrow()));
         } else if (membership instanceof MembershipPlan.Blocked blocked) {
             conditions.add(condition(DEGRADED, "True", "ScaleBlocked", blocked.why()));
+        } else if (roll instanceof RollPlan.Stalled stalled) {
+            conditions.add(condition(DEGRADED, "True", "RollStalled", stalled.why()));
         } else if (ready >= quorum && ready < wanted) {
             conditions.add(condition(DEGRADED, "True", "MembersNotReady", (wanted - ready) + " of " + wanted
                     + " members are not ready; the store works while a quorum answers"));
         } else {
             conditions.add(condition(DEGRADED, "False", ready >= quorum ? "AllMembersReady" : "NotAvailable",
                     ready >= quorum ? "all members are ready" : "see the Available condition"));
-        }
-        if (applied.held().isEmpty()) {
-            conditions.add(condition(CHANGE_HELD, "False", "SpecApplied", "the spec is applied as written"));
-        } else {
-            conditions.add(condition(CHANGE_HELD, "True",
-                    String.join("And", applied.held().stream().map(AppliedSpec.HeldChange::reason).toList()),
-                    String.join("; ", applied.held().stream().map(AppliedSpec.HeldChange::message).toList())));
         }
 
         String phase;
@@ -122,6 +127,29 @@ public final class StoreStatusModel {
                 view == StoreView.UNKNOWN ? previous.map(ReplicatedStoreStatus::members).orElse(null)
                         : view.members().isEmpty() ? null : view.members(),
                 statefulSet.map(s -> StoreModel.storeContainer(s).getImage()).orElse(applied.image()));
+    }
+
+    /**
+     * Why the store has lost its quorum, naming the voters that answer, when it has: it is bootstrapped, no member
+     * leads, and fewer than a majority of the voters answer. (With a majority answering and no leader, an election
+     * is under way.) The operator never repairs this by deleting data or forcing a new cluster.
+     */
+    static Optional<String> quorumLost(StoreView view) {
+        if (view == StoreView.UNKNOWN || view.clusterId().isEmpty() || view.leader().isPresent()) {
+            return Optional.empty();
+        }
+        List<Member> voters = view.members().stream().filter(m -> "voter".equals(m.membership())).toList();
+        List<String> answering = voters.stream().filter(m -> ANSWERING.contains(m.health())).map(Member::name)
+                .toList();
+        int majority = voters.size() / 2 + 1;
+        if (!voters.isEmpty() && answering.size() >= majority) {
+            return Optional.empty();
+        }
+        return Optional.of(voters.isEmpty() ? "no store node answers, so no member can lead"
+                : "no member leads and only " + answering.size() + " of " + voters.size() + " voters answer"
+                + (answering.isEmpty() ? "" : " (" + String.join(", ", answering) + ")") + "; a majority of "
+                + majority + " is needed. The operator does not delete data or force a new cluster: bring the"
+                + " missing members back, or see the README, \"Recovering a store\"");
     }
 
     private static Condition condition(String type, String status, String reason, String message) {

@@ -23,6 +23,11 @@ import java.util.stream.Collectors;
 public record StoreView(Optional<String> clusterId, Optional<String> leader, List<Member> members,
                         Optional<String> problem, boolean refused) {
 
+    /** The health of a member that follows the leader. */
+    public static final String HEALTHY = "healthy";
+    /** The health of a member whose node answers but follows no leader, or another one. */
+    public static final String NO_LEADER = "does not follow the leader";
+
     /** Nothing was asked yet. */
     public static final StoreView UNKNOWN = new StoreView(Optional.empty(), Optional.empty(), List.of(),
             Optional.empty(), false);
@@ -80,8 +85,8 @@ public record StoreView(Optional<String> clusterId, Optional<String> leader, Lis
             return "belongs to cluster " + (s.getClusterId().isEmpty() ? "(none yet)" : s.getClusterId());
         }
         if (s.getLeader() == 0 || s.getLeader() != leaderId) {
-            return "does not follow the leader";
+            return NO_LEADER;
         }
-        return "healthy";
+        return HEALTHY;
     }
 }

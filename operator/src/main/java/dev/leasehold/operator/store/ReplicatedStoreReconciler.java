@@ -6,6 +6,7 @@ import dev.leasehold.operator.model.AppliedSpec;
 import dev.leasehold.operator.model.BootstrapPlan;
 import dev.leasehold.operator.model.MembershipPlan;
 import dev.leasehold.operator.model.NodeAnswer;
+import dev.leasehold.operator.model.RollPlan;
 import dev.leasehold.operator.model.StoreView;
 import dev.leasehold.operator.model.StoreModel;
 import dev.leasehold.operator.model.StoreStatusModel;
@@ -48,6 +49,7 @@ import java.util.stream.Collectors;
  *       ({@link BootstrapPlan});</li>
  *   <li>label the voters' Pods, which the PodDisruptionBudget counts;</li>
  *   <li>take the next membership step towards {@code spec.replicas} ({@link MembershipPlan});</li>
+ *   <li>when membership is settled, take the next step of a rolling restart ({@link RollPlan});</li>
  *   <li>write the status from what was observed ({@link StoreStatusModel}, {@link StoreView});</li>
  *   <li>record events for what changed: created, bootstrapped, a change held, a failure.</li>
  * </ol>
@@ -91,11 +93,14 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
         StoreView view = view(store, applied, pods, answers);
         labelVoters(view, applied, pods, context.getClient());
         MembershipPlan.Step step = changeMembership(store, applied, view, answers, context.getClient());
+        RollPlan.Step roll = step instanceof MembershipPlan.Steady && view.clusterId().isPresent()
+                && statefulSet.isPresent() ? roll(store, statefulSet.get(), pods, view, context.getClient())
+                : new RollPlan.Done();
         ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.empty(), view,
-                step, Instant.now());
+                step, roll, Instant.now());
         recordEvents(store, status, view);
         boolean settled = view.problem().isEmpty() && step instanceof MembershipPlan.Steady
-                && "Available".equals(status.phase());
+                && roll instanceof RollPlan.Done && "Available".equals(status.phase());
         return UpdateControl.patchStatus(withStatus(store, status))
                 .rescheduleAfter(settled ? REFRESH : REFRESH_UNSETTLED);
     }
@@ -183,6 +188,28 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
                 pod -> StoreModel.memberAddress(store, pod.getMetadata().getName())));
     }
 
+    /** Takes the next step of a rolling restart ({@link RollPlan}); answers it, or a {@code Wait} saying why not. */
+    private RollPlan.Step roll(ReplicatedStore store, StatefulSet statefulSet, List<Pod> pods, StoreView view,
+                               KubernetesClient client) {
+        RollPlan.Step step = RollPlan.decide(store, statefulSet, pods, view, Instant.now());
+        try {
+            if (step instanceof RollPlan.Restart restart) {
+                client.pods().inNamespace(store.getMetadata().getNamespace()).withName(restart.pod()).delete();
+                events.normal(store, "MemberRestarted", "RollingUpdate", RollPlan.describe(step));
+            } else if (step instanceof RollPlan.Transfer transfer) {
+                nodes.transferLeadership(StoreModel.memberAddress(store, transfer.fromPod()), transfer.target());
+                events.normal(store, "LeadershipMoved", "RollingUpdate", RollPlan.describe(step));
+            } else if (step instanceof RollPlan.Stalled stalled && !StoreStatusModel.condition(store.getStatus(),
+                    StoreStatusModel.DEGRADED).map(Condition::getReason).orElse("").equals("RollStalled")) {
+                events.warning(store, "RollStalled", "RollingUpdate", stalled.why());
+            }
+        } catch (StatusRuntimeException e) {
+            return new RollPlan.Wait(RollPlan.describe(step) + " did not take yet: "
+                    + StoreNodes.describe(e.getStatus()));
+        }
+        return step;
+    }
+
     @Override
     public ErrorStatusUpdateControl<ReplicatedStore> updateErrorStatus(ReplicatedStore store,
                                                                        Context<ReplicatedStore> context,
@@ -192,7 +219,7 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
         String why = reason(e);
         events.warning(store, "ReconcileFailed", "Reconcile", why);
         ReplicatedStoreStatus status = StoreStatusModel.observe(store, applied, statefulSet, Optional.of(why),
-                StoreView.UNKNOWN, new MembershipPlan.Steady(), Instant.now());
+                StoreView.UNKNOWN, new MembershipPlan.Steady(), new RollPlan.Done(), Instant.now());
         return ErrorStatusUpdateControl.patchStatus(withStatus(store, status));
     }
 
@@ -242,16 +269,15 @@ public class ReplicatedStoreReconciler implements Reconciler<ReplicatedStore> {
         if (view.refused() && !view.problem().equals(refusedBefore)) {
             events.warning(store, "BootstrapRefused", "Bootstrap", view.problem().orElseThrow());
         }
+        Optional<Condition> available = StoreStatusModel.condition(status, StoreStatusModel.AVAILABLE);
+        boolean lostBefore = StoreStatusModel.condition(store.getStatus(), StoreStatusModel.AVAILABLE)
+                .filter(c -> c.getReason().equals(StoreStatusModel.QUORUM_LOST)).isPresent();
+        if (!lostBefore && available.filter(c -> c.getReason().equals(StoreStatusModel.QUORUM_LOST)).isPresent()) {
+            events.warning(store, StoreStatusModel.QUORUM_LOST, "Observe", available.get().getMessage());
+        }
         if (store.getStatus() == null) {
             events.normal(store, "Created", "Create", "created the store's StatefulSet of "
                     + store.getSpec().replicas() + " nodes, its Services, ConfigMap and ServiceAccount");
-        }
-        Optional<Condition> held = StoreStatusModel.condition(status, StoreStatusModel.CHANGE_HELD)
-                .filter(c -> c.getStatus().equals("True"));
-        Optional<Condition> heldBefore = StoreStatusModel.condition(store.getStatus(), StoreStatusModel.CHANGE_HELD)
-                .filter(c -> c.getStatus().equals("True"));
-        if (held.isPresent() && !held.get().getMessage().equals(heldBefore.map(Condition::getMessage).orElse(""))) {
-            events.warning(store, held.get().getReason(), "Hold", held.get().getMessage());
         }
     }
 

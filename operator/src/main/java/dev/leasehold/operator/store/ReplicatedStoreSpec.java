@@ -9,8 +9,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
 /**
- * What the user asks for. Validated by the API server; the operator holds back a change it cannot make safely yet
- * (see the {@code ChangeHeld} condition) instead of applying it blindly.
+ * What the user asks for. Validated by the API server; the operator applies a change of replicas as Raft membership
+ * changes and a change of the Pods as a rolling restart, one member at a time.
  *
  * @param replicas  number of store nodes (Raft voters)
  * @param image     store node image; absent means the image of the operator's own version
@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * @param resources CPU and memory of each node's container
  * @param raft      Raft timing
  * @param scheduling where the nodes' Pods may run
+ * @param rollout   how a change of the Pods is rolled out
  */
 // on the object, not the fields: a rule on a record component would be emitted twice (field and accessor)
 @ValidationRule(value = "self.replicas % 2 == 1", fieldPath = ".replicas",
@@ -48,11 +49,20 @@ public record ReplicatedStoreSpec(
         @JsonPropertyDescription("Where the store nodes' Pods may run. Without topologySpreadConstraints the Pods are"
                 + " spread across nodes (kubernetes.io/hostname) when possible, not required, so a one-node cluster"
                 + " still schedules them.")
-        Scheduling scheduling) {
+        Scheduling scheduling,
+
+        @JsonPropertyDescription("How a change of image, resources or Raft timing is rolled out: one member at a"
+                + " time, followers first, the leader last after moving leadership away.")
+        Rollout rollout) {
 
     /** The Raft timing, with every default filled in when the user gave no {@code raft} section. */
     public RaftTiming raftOrDefaults() {
         return raft == null ? RaftTiming.DEFAULTS : raft.withDefaults();
+    }
+
+    /** The rollout settings, with every default filled in when the user gave none. */
+    public Rollout rolloutOrDefaults() {
+        return rollout == null ? Rollout.DEFAULTS : rollout;
     }
 
     /** The scheduling constraints, empty when the user gave none. */

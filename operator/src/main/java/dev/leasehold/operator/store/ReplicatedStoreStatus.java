@@ -10,7 +10,7 @@ import java.util.List;
  *
  * @param observedGeneration the spec generation this status describes
  * @param phase              one word summary: Pending, Available, Degraded or Unavailable
- * @param conditions         Available, Progressing, Degraded and ChangeHeld
+ * @param conditions         Available, Progressing and Degraded
  * @param readyReplicas      store Pods that pass their readiness probe
  * @param leader             Pod name of the Raft leader
  * @param clusterId          the cluster's id, written once when it is bootstrapped
@@ -25,7 +25,7 @@ public record ReplicatedStoreStatus(
                 + " (a quorum but not every member ready) or Unavailable (fewer than a quorum ready).")
         String phase,
 
-        @JsonPropertyDescription("Available, Progressing, Degraded and ChangeHeld, each with a reason and message.")
+        @JsonPropertyDescription("Available, Progressing and Degraded, each with a reason and message.")
         List<Condition> conditions,
 
         @JsonPropertyDescription("Store Pods that pass their readiness probe (the gRPC health service).")

@@ -116,7 +116,8 @@ public class StoreNodes {
         return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
     }
 
-    private ManagedChannel channel(String address) {
+    /** The channel to a member address, shared by every caller in the operator. */
+    public ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext()
                 .idleTimeout(1, TimeUnit.MINUTES).build());
     }

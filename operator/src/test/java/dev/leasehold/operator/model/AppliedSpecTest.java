@@ -18,40 +18,30 @@ class AppliedSpecTest {
     void aNewStoreGetsTheSpecAsWrittenAndTheDefaultImage() {
         AppliedSpec applied = AppliedSpec.decide(store(5), DEFAULT_IMAGE, Optional.empty());
 
-        assertThat(applied).isEqualTo(new AppliedSpec(5, DEFAULT_IMAGE, List.of()));
+        assertThat(applied).isEqualTo(new AppliedSpec(5, DEFAULT_IMAGE));
         assertThat(applied.quorum()).isEqualTo(3);
     }
 
     @Test
     void anExistingStoreKeepsTheReplicasTheOperatorLastAppliedNotTheSpecs() {
-        StatefulSet running = StoreModel.statefulSet(store(3), new AppliedSpec(4, DEFAULT_IMAGE, List.of()));
+        StatefulSet running = StoreModel.statefulSet(store(3), new AppliedSpec(4, DEFAULT_IMAGE));
         running.getSpec().setReplicas(7);
 
         AppliedSpec applied = AppliedSpec.decide(store(5), DEFAULT_IMAGE, Optional.of(running));
 
         assertThat(applied.replicas()).as("the membership plan steps it, one member at a time").isEqualTo(4);
-        assertThat(applied.held()).isEmpty();
     }
 
     @Test
-    void anImageChangeIsHeldUntilRollingRestartsExist() {
-        StatefulSet running = StoreModel.statefulSet(store(3), new AppliedSpec(3, DEFAULT_IMAGE, List.of()));
+    void anImageChangeReachesThePodTemplateAtOnceTheRollIsPacedByTheOperator() {
+        StatefulSet running = StoreModel.statefulSet(store(3), new AppliedSpec(3, DEFAULT_IMAGE));
         ReplicatedStore upgraded = store(new ReplicatedStoreSpec(3, "ghcr.io/leasehold/store-node:2.0",
-                store(3).getSpec().storage(), null, null, null));
+                store(3).getSpec().storage(), null, null, null, null));
 
         AppliedSpec applied = AppliedSpec.decide(upgraded, DEFAULT_IMAGE, Optional.of(running));
 
-        assertThat(applied.image()).isEqualTo(DEFAULT_IMAGE);
-        assertThat(applied.held()).singleElement().satisfies(held -> {
-            assertThat(held.reason()).isEqualTo("ImageChangeHeld");
-            assertThat(held.message()).contains("store-node:2.0").contains("rolling restart");
-        });
-    }
-
-    @Test
-    void anUnchangedSpecHoldsNothing() {
-        StatefulSet running = StoreModel.statefulSet(store(3), new AppliedSpec(3, DEFAULT_IMAGE, List.of()));
-
-        assertThat(AppliedSpec.decide(store(3), DEFAULT_IMAGE, Optional.of(running)).held()).isEmpty();
+        assertThat(applied.image()).isEqualTo("ghcr.io/leasehold/store-node:2.0");
+        assertThat(StoreModel.statefulSet(upgraded, applied).getSpec().getUpdateStrategy().getType())
+                .isEqualTo("OnDelete");
     }
 }

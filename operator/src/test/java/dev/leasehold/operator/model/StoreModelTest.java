@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class StoreModelTest {
 
-    private static final AppliedSpec THREE = new AppliedSpec(3, "example.test/store:1", List.of());
+    private static final AppliedSpec THREE = new AppliedSpec(3, "example.test/store:1");
 
     @Test
     void theConfigMapCarriesTheNodeConfigurationAndNeverTheMembership() {
@@ -79,12 +79,24 @@ class StoreModelTest {
         assertThat(spec.getPersistentVolumeClaimRetentionPolicy().getWhenScaled())
                 .as("a member removed by a scale-down takes its claim with it, by default").isEqualTo("Delete");
         assertThat(StoreModel.statefulSet(store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null,
-                Storage.ClaimPolicy.Retain), null, null, null)), THREE).getSpec()
+                Storage.ClaimPolicy.Retain), null, null, null, null)), THREE).getSpec()
                 .getPersistentVolumeClaimRetentionPolicy().getWhenScaled()).isEqualTo("Retain");
         assertThat(spec.getSelector().getMatchLabels()).isEqualTo(StoreModel.selectorLabels(store(3)));
         assertThat(spec.getTemplate().getMetadata().getLabels())
                 .containsAllEntriesOf(StoreModel.selectorLabels(store(3)))
                 .doesNotContainKey(StoreModel.VOTER_LABEL);
+    }
+
+    @Test
+    void aChangeOfTheNodeConfigurationIsANewPodTemplateSoItIsRolledOut() {
+        String digest = StoreModel.statefulSet(store(3), THREE).getSpec().getTemplate().getMetadata()
+                .getAnnotations().get(StoreModel.CONFIG_DIGEST_ANNOTATION);
+        String retimed = StoreModel.statefulSet(Stores.withRaft(new RaftTiming(50, 500, 10_000L)), THREE).getSpec()
+                .getTemplate().getMetadata().getAnnotations().get(StoreModel.CONFIG_DIGEST_ANNOTATION);
+
+        assertThat(digest).hasSize(16).isEqualTo(StoreModel.statefulSet(store(3), THREE).getSpec().getTemplate()
+                .getMetadata().getAnnotations().get(StoreModel.CONFIG_DIGEST_ANNOTATION));
+        assertThat(retimed).isNotEqualTo(digest);
     }
 
     @Test
@@ -165,7 +177,7 @@ class StoreModelTest {
 
     @Test
     void theDisruptionBudgetKeepsAQuorumOfVoters() {
-        var budget = StoreModel.podDisruptionBudget(store(5), new AppliedSpec(5, "i", List.of()));
+        var budget = StoreModel.podDisruptionBudget(store(5), new AppliedSpec(5, "i"));
 
         assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(3);
         assertThat(budget.getSpec().getSelector().getMatchLabels()).containsEntry(StoreModel.VOTER_LABEL, "true")

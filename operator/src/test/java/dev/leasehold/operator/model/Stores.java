@@ -16,7 +16,7 @@ final class Stores {
 
     static ReplicatedStore store(int replicas) {
         return store(new ReplicatedStoreSpec(replicas, null, new Storage(new Quantity("2Gi"), "fast", null), null, null,
-                null));
+                null, null));
     }
 
     static ReplicatedStore store(ReplicatedStoreSpec spec) {
@@ -28,11 +28,12 @@ final class Stores {
     }
 
     static ReplicatedStore withRaft(RaftTiming raft) {
-        return store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null, null), null, raft, null));
+        return store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null, null), null, raft, null,
+                null));
     }
 
     static ReplicatedStore withScheduling(Scheduling scheduling) {
         return store(new ReplicatedStoreSpec(3, null, new Storage(new Quantity("1Gi"), null, null), null, null,
-                scheduling));
+                scheduling, null));
     }
 }
