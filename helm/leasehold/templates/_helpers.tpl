@@ -78,9 +78,9 @@ app.kubernetes.io/component: operator
 
 {{/*
 What the operator does in a namespace it watches: reconcile ReplicatedStores and Leases (status through the status
-subresource; no finalizers, since no reconciler has a cleaner yet: the owned objects go by garbage collection), own a
-store's ServiceAccount, ConfigMap, Services, StatefulSet and PodDisruptionBudget, label the voters' Pods and record
-events. Nothing on Secrets.
+subresource; a Lease carries the finalizer leasehold.dev/claim until its session has ended, a store's owned objects
+go by garbage collection), own a store's ServiceAccount, ConfigMap, Services, StatefulSet and PodDisruptionBudget,
+label the voters' Pods, restart them one at a time in a roll, and record events. Nothing on Secrets.
 */}}
 {{- define "leasehold.namespacedRules" -}}
 - apiGroups: ["leasehold.dev"]

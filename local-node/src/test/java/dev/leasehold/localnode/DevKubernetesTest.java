@@ -354,6 +354,69 @@ class DevKubernetesTest {
 
     @Test
     @Order(8)
+    void claimsAreHeldInTheirOrderWithIncreasingTokensAndPassOnByReleaseAndByExpiry() throws Exception {
+        awaitAvailable();
+        try (Claims claims = new Claims(client, NAMESPACE, STORE)) {
+            claims.create("first", "report", 6);
+            Map<String, Object> first = claims.await("first", "Held");
+            claims.create("second", "report", 6);
+            assertThat(claims.await("second", "Waiting").get("queuePosition")).isEqualTo(1);
+            claims.create("third", "report", 6);
+            assertThat(claims.await("third", "Waiting").get("queuePosition")).isEqualTo(2);
+            long firstToken = ((Number) first.get("fencingToken")).longValue();
+            await().atMost(GENEROUS).until(() -> claims.acknowledged("first") > 0);
+            assertThat(claims.acknowledged("first")).as("renewAck is a value the holder wrote")
+                    .isLessThanOrEqualTo(claims.written("first"));
+
+            long released = System.nanoTime();
+            claims.release("first");
+            Map<String, Object> second = claims.await("second", "Held");
+            System.out.printf("DevKubernetesTest: released claim -> next claim Held in %.0f ms (as kubectl sees it)%n",
+                    (System.nanoTime() - released) / 1e6);
+            long secondToken = ((Number) second.get("fencingToken")).longValue();
+            assertThat(secondToken).isGreaterThan(firstToken);
+            assertThat(claims.get("first")).as("deleted once released").isNull();
+
+            claims.stopRenewing("second");
+            long stopped = System.nanoTime();
+            Map<String, Object> third = claims.await("third", "Held");
+            assertThat(claims.phase("second")).isEqualTo("Expired");
+            System.out.printf("DevKubernetesTest: holder stopped renewing (ttl 6 s) -> Expired and next Held in"
+                    + " %.1f s%n", (System.nanoTime() - stopped) / 1e9);
+            assertThat(((Number) third.get("fencingToken")).longValue()).isGreaterThan(secondToken);
+            assertThat(claims.mostHeldAtOnce()).as("never two Held claims on one lock").isEqualTo(1);
+            assertThat(claims.phase("second")).as("Expired is final").isEqualTo("Expired");
+        }
+    }
+
+    @Test
+    @Order(9)
+    void aClaimDeletedByAnotherPassesTheLockOnlyAfterTheHoldersDeadline() throws Exception {
+        awaitAvailable();
+        try (Claims claims = new Claims(client, NAMESPACE, STORE)) {
+            claims.create("holder", "nightly", 5);
+            claims.await("holder", "Held");
+            claims.create("next", "nightly", 5);
+            claims.await("next", "Waiting");
+            await().atMost(GENEROUS).until(() -> claims.acknowledged("holder") > 0);
+
+            // the holder's Pod went away: nobody renews, and someone else deletes the claim
+            claims.stopRenewing("holder");
+            long deadline = claims.deadlineNanos("holder");
+            claims.delete("holder");
+            while (System.nanoTime() < deadline - 200_000_000L) {
+                assertThat(claims.phase("next")).as("before the holder's deadline").isEqualTo("Waiting");
+                Thread.sleep(100);
+            }
+            claims.await("next", "Held");
+            System.out.printf("DevKubernetesTest: deleted by another -> next Held %.1f s after the holder's"
+                    + " deadline%n", (System.nanoTime() - deadline) / 1e9);
+            await().atMost(GENEROUS).until(() -> claims.get("holder") == null);
+        }
+    }
+
+    @Test
+    @Order(10)
     void sigtermStopsEveryOneOfItsProcessesAndFreesItsAddresses() throws InterruptedException {
         awaitAvailable();
         List<ProcessHandle> started = dev.toHandle().descendants().toList();

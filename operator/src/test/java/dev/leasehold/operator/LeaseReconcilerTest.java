@@ -30,7 +30,7 @@ class LeaseReconcilerTest {
     }
 
     @Test
-    void aClaimOnAnExistingStoreStaysPendingWithTheReason() {
+    void aClaimOnAStoreNotYetBootstrappedStaysPendingWithTheReasonAndNoSession() {
         plane.kubectlWithInput("""
                 apiVersion: leasehold.dev/v1alpha1
                 kind: ReplicatedStore
@@ -53,11 +53,15 @@ class LeaseReconcilerTest {
             assertThat(lease.getStatus().conditions()).singleElement().satisfies(c -> {
                 assertThat(c.getType()).isEqualTo("Granted");
                 assertThat(c.getStatus()).isEqualTo("False");
-                assertThat(c.getReason()).isEqualTo("StoreClaimsNotSupported");
-                assertThat(c.getMessage()).contains("does not back Lease claims with the store yet");
+                assertThat(c.getReason()).isEqualTo("StoreNotReady");
+                assertThat(c.getMessage()).isEqualTo("the ReplicatedStore locks is not bootstrapped yet");
             });
         });
         assertThat(lease("report").getSpec().ttlSeconds()).as("the schema's default").isEqualTo(15);
+        assertThat(lease("report").getMetadata().getFinalizers()).containsExactly("leasehold.dev/claim");
+        // a claim that never got a session goes at once
+        client.resources(Lease.class).inNamespace(NAMESPACE).withName("report").delete();
+        await().atMost(GENEROUS).until(() -> lease("report") == null);
     }
 
     @Test
@@ -87,7 +91,7 @@ class LeaseReconcilerTest {
                 """, "apply", "-n", NAMESPACE, "-f", "-").outOrThrow();
 
         await().atMost(GENEROUS).untilAsserted(() -> assertThat(lease("orphan").getStatus().conditions())
-                .singleElement().satisfies(c -> assertThat(c.getReason()).isEqualTo("StoreClaimsNotSupported")));
+                .singleElement().satisfies(c -> assertThat(c.getReason()).isEqualTo("StoreNotReady")));
     }
 
     private Lease lease(String name) {
