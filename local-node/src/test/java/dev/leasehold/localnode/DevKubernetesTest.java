@@ -11,6 +11,7 @@ import dev.leasehold.api.v1.StatusRequest;
 import dev.leasehold.api.v1.TransferLeadershipRequest;
 import dev.leasehold.client.Endpoint;
 import dev.leasehold.client.LeaseholdClient;
+import dev.leasehold.kubernetes.LeaseClaim;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import dev.leasehold.testenv.Binaries;
 import dev.leasehold.testenv.KubectlResult;
@@ -417,6 +418,34 @@ class DevKubernetesTest {
 
     @Test
     @Order(10)
+    void theJavaHelperHoldsAClaimInEitherRenewalModeAndReleasesIt() throws Exception {
+        awaitAvailable();
+        List<String> endpoints = storePods().stream().map(p -> p.getStatus().getPodIP() + ":" + PORT).toList();
+        try (LeaseClaim first = LeaseClaim.builder(client).namespace(NAMESPACE).name("helper-first").store(STORE)
+                .lock("helper").holder("worker-0").ttl(Duration.ofSeconds(3)).create()) {
+            long firstToken = first.awaitHeld(Duration.ofMinutes(1));
+            try (LeaseClaim second = LeaseClaim.builder(client).namespace(NAMESPACE).name("helper-second")
+                    .store(STORE).lock("helper").holder("worker-1").ttl(Duration.ofSeconds(3))
+                    .renewal(LeaseClaim.Renewal.DIRECT).storeEndpoints(endpoints).create()) {
+                // renewed in the background through two TTLs and more, the first holds; the second waits
+                await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(30))
+                        .until(() -> first.isHeld() && !second.isHeld());
+
+                first.release();
+                long secondToken = second.awaitHeld(Duration.ofMinutes(1));
+
+                assertThat(secondToken).isGreaterThan(firstToken);
+                assertThat(first.isHeld()).isFalse();
+                assertThat(first.lost()).isDone();
+                // Direct renewal: keep-alives straight to the store, none through the API server
+                await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(30)).until(second::isHeld);
+                assertThat(second.remaining()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(3));
+            }
+        }
+    }
+
+    @Test
+    @Order(11)
     void sigtermStopsEveryOneOfItsProcessesAndFreesItsAddresses() throws InterruptedException {
         awaitAvailable();
         List<ProcessHandle> started = dev.toHandle().descendants().toList();
