@@ -342,13 +342,12 @@ final class PodRunner {
 
     /**
      * Stops every process (SIGTERM, SIGKILL after {@code grace}); completes {@link #stopped()} once all have gone.
+     * Called again while stopping, it kills within the new grace whatever still runs.
      */
     void stop(Duration grace) {
         List<ContainerRun> all;
         synchronized (this) {
-            if (stopping) {
-                return;
-            }
+            // a second call (the node stopping while a deletion's longer grace runs) stops them within its own grace
             stopping = true;
             all = List.copyOf(runs.values());
         }

@@ -1,5 +1,6 @@
 package dev.leasehold.operator;
 
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import jakarta.enterprise.inject.Produces;
@@ -26,9 +27,18 @@ public class OperatorConfig {
     LeaderElectionConfiguration leaderElection(
             @ConfigProperty(name = "leasehold.operator.leader-election.lease-name") String leaseName,
             @ConfigProperty(name = "leasehold.operator.leader-election.exit-on-stop-leading") boolean exit) {
-        // a replica that lost the lease exits and restarts as a follower rather than reconcile beside a new leader
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(leaseName)
-                .withExitOnStopLeading(exit)
-                .build();
+        // A replica that lost the lease exits and restarts as a follower rather than reconcile beside a new leader.
+        // Not through JOSDK's own exit: it calls System.exit on the thread that stops leading, which is the shutdown
+        // hook when the Pod is being stopped, and System.exit inside a shutdown hook blocks forever (every stop would
+        // wait out its grace period and its SIGKILL). From a thread of its own, an exit during shutdown just waits.
+        LeaderCallbacks exitWhenLost = new LeaderCallbacks(() -> { }, () -> {
+            Thread exiting = new Thread(() -> System.exit(1), "exit-on-stop-leading");
+            exiting.setDaemon(true);
+            exiting.start();
+        }, leader -> { });
+        LeaderElectionConfigurationBuilder builder = LeaderElectionConfigurationBuilder
+                .aLeaderElectionConfiguration(leaseName)
+                .withExitOnStopLeading(false);
+        return (exit ? builder.withLeaderCallbacks(exitWhenLost) : builder).build();
     }
 }

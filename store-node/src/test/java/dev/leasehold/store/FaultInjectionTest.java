@@ -8,14 +8,21 @@ import com.google.protobuf.ByteString;
 import dev.leasehold.api.faults.v1.FaultsGrpc;
 import dev.leasehold.api.faults.v1.HealRequest;
 import dev.leasehold.api.faults.v1.IsolateRequest;
+import dev.leasehold.api.v1.GrantRequest;
+import dev.leasehold.api.v1.KeepAliveRequest;
+import dev.leasehold.api.v1.KeepAliveResponse;
 import dev.leasehold.api.v1.PutRequest;
+import dev.leasehold.api.v1.SessionGrpc;
 import dev.leasehold.raft.RaftStatus;
 import dev.leasehold.raft.Role;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +101,55 @@ class FaultInjectionTest {
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
                             .isEqualTo(Status.Code.UNIMPLEMENTED));
             assertThat(cluster.awaitLeader()).isEqualTo(leader);
+        }
+    }
+
+    /**
+     * DESIGN.md, keep-alive acknowledgement (b): a keep-alive is acknowledged only after a quorum round that began
+     * after it arrived confirmed the leader. A leader cut off from its peers still believes it leads for a while;
+     * it must acknowledge nothing, neither then nor once its followers have elected a new leader.
+     */
+    @Test
+    void aLeaderCutOffFromItsPeersAcknowledgesNoKeepAlive() throws Exception {
+        try (InJvmCluster cluster = new InJvmCluster(dir, 3).withFaultInjection().startAll()) {
+            long old = cluster.awaitLeader();
+            List<Long> followers = others(old);
+            long session = SessionGrpc.newBlockingStub(cluster.channel(old)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .grant(GrantRequest.newBuilder().setTtlMillis(30_000).build()).getSessionId();
+            BlockingQueue<KeepAliveResponse> answers = new LinkedBlockingQueue<>();
+            StreamObserver<KeepAliveRequest> stream = SessionGrpc.newStub(cluster.channel(old))
+                    .keepAlive(new StreamObserver<>() {
+                        @Override
+                        public void onNext(KeepAliveResponse value) {
+                            answers.add(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            stream.onNext(KeepAliveRequest.newBuilder().setSessionId(session).setSequence(1).build());
+            assertThat(answers.poll(10, TimeUnit.SECONDS)).extracting(KeepAliveResponse::getResult)
+                    .isEqualTo(KeepAliveResponse.Result.ALIVE);
+
+            faults(cluster, old).isolate(IsolateRequest.newBuilder().addAllPeers(followers).build());
+            stream.onNext(KeepAliveRequest.newBuilder().setSessionId(session).setSequence(2).build());
+            boolean stillLeading = status(cluster, old).role() == Role.LEADER;
+            await("the followers of isolated node " + old + " elect one of them").atMost(PATIENCE).until(() -> {
+                RaftStatus a = status(cluster, followers.get(0));
+                return a.leader() != 0 && a.leader() != old && a.leader() == status(cluster, followers.get(1)).leader();
+            });
+            stream.onNext(KeepAliveRequest.newBuilder().setSessionId(session).setSequence(3).build());
+            Thread.sleep(2_000); // time for any answer to arrive
+
+            assertThat(stillLeading).as("the keep-alive reached a node that still believed it led").isTrue();
+            assertThat(answers).allSatisfy(a -> assertThat(a.getResult()).as("answer to %d", a.getSequence())
+                    .isNotEqualTo(KeepAliveResponse.Result.ALIVE));
+            stream.onCompleted();
         }
     }
 
