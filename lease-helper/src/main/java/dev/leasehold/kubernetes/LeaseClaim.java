@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -131,10 +132,14 @@ public final class LeaseClaim implements AutoCloseable {
                 List.of());
         String message = conditions.isEmpty() ? null : (String) conditions.get(0).get("message");
         synchronized (this) {
+            boolean knewSession = tracker.sessionId().isPresent();
             tracker.observe(new ClaimTracker.Observed((String) status.get("phase"), (String) status.get("clusterId"),
                     number(status.get("sessionId")), number(status.get("fencingToken")),
                     spec.renewal == Renewal.KUBERNETES ? number(status.get("renewAck")) : null, message),
                     clock.getAsLong());
+            if (spec.renewal == Renewal.DIRECT && !knewSession && tracker.sessionId().isPresent()) {
+                soon(); // the session's TTL runs from its grant: the first keep-alive goes now
+            }
             notifyAll();
         }
         checkDeadline();
@@ -218,10 +223,9 @@ public final class LeaseClaim implements AutoCloseable {
                         case ALIVE -> tracker.acknowledged(response.getSequence());
                         case ENDED, UNKNOWN_SESSION -> tracker.lose("the store ended the claim's session ("
                                 + response.getResult() + ")");
-                        case NOT_LEADER, DRAINING -> {
-                            if (keepAlives == mine[0]) {
-                                keepAlives = null; // the next round goes to the next member
-                            }
+                        case NOT_LEADER -> moveOn(mine[0]);
+                        case DRAINING -> {
+                            // nothing is acknowledged any more: the deadline runs out, and the claim with it
                         }
                         default -> {
                         }
@@ -234,9 +238,7 @@ public final class LeaseClaim implements AutoCloseable {
             @Override
             public void onError(Throwable t) {
                 synchronized (LeaseClaim.this) {
-                    if (keepAlives == mine[0]) {
-                        keepAlives = null;
-                    }
+                    moveOn(mine[0]);
                 }
             }
 
@@ -246,6 +248,29 @@ public final class LeaseClaim implements AutoCloseable {
             }
         });
         keepAlives = mine[0];
+    }
+
+    /**
+     * The member behind {@code stream} does not lead (or the stream broke): the next keep-alive goes to the next
+     * member at once, not a third of a TTL later, since every moment without an acknowledgement shortens the
+     * session. A short pause keeps an election from turning this into a spin.
+     */
+    private void moveOn(StreamObserver<KeepAliveRequest> stream) {
+        if (keepAlives != stream) {
+            return;
+        }
+        keepAlives = null;
+        soon();
+    }
+
+    private void soon() {
+        if (!closed) {
+            try {
+                timer.schedule(this::renew, 50, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // released meanwhile
+            }
+        }
     }
 
     private void checkDeadline() {

@@ -431,7 +431,11 @@ class DevKubernetesTest {
     @Order(10)
     void theJavaHelperHoldsAClaimInEitherRenewalModeAndReleasesIt() throws Exception {
         awaitAvailable();
-        List<String> endpoints = storePods().stream().map(p -> p.getStatus().getPodIP() + ":" + PORT).toList();
+        // the leader last: a Direct holder must find it before its session's first TTL runs out
+        String leader = (String) status(store().get()).get("leader");
+        List<String> endpoints = storePods().stream()
+                .sorted(java.util.Comparator.comparing((Pod p) -> p.getMetadata().getName().equals(leader)))
+                .map(p -> p.getStatus().getPodIP() + ":" + PORT).toList();
         try (LeaseClaim first = LeaseClaim.builder(client).namespace(NAMESPACE).name("helper-first").store(STORE)
                 .lock("helper").holder("worker-0").ttl(Duration.ofSeconds(3)).create()) {
             long firstToken = first.awaitHeld(Duration.ofMinutes(1));
