@@ -66,6 +66,8 @@ public final class ClaimsBench implements Callable<Integer> {
                 System.getProperty("java.class.path"), root.resolve("operator/target/quarkus-app/quarkus-run.jar"),
                 root.resolve("helm/leasehold"), Duration.ofMillis(500));
         dev = DevKubernetes.start(settings, line -> System.err.println("bench-kubernetes: " + line));
+        Thread stopAll = new Thread(dev::close, "stop-dev-kubernetes");
+        Runtime.getRuntime().addShutdownHook(stopAll); // Ctrl-C must not leave the control plane and Pods behind
         try {
             client = dev.client();
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
@@ -83,11 +85,12 @@ public final class ClaimsBench implements Callable<Integer> {
                 rows.add(row("fabric8 LeaderElector, " + timing.describe(), electionRelease(timing),
                         electionKill(timing), Double.NaN));
             }
-            List<String> costs = claims > 0 ? costs() : List.of();
             System.out.println("| system | takeover after release: median / max (ms) | takeover after SIGKILL:"
                     + " median / max (ms) |");
             System.out.println("|---|---|---|");
             rows.forEach(System.out::println);
+            System.out.flush();
+            List<String> costs = claims > 0 ? costs() : List.of();
             if (!costs.isEmpty()) {
                 System.out.println();
                 System.out.println("| " + claims + " of each, " + windowSeconds + " s window | kube-apiserver (cores)"
@@ -98,6 +101,7 @@ public final class ClaimsBench implements Callable<Integer> {
             return 0;
         } finally {
             dev.close();
+            Runtime.getRuntime().removeShutdownHook(stopAll);
         }
     }
 
@@ -115,7 +119,7 @@ public final class ClaimsBench implements Callable<Integer> {
 
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
         try {
-            double direct = createAll(pool, "scale-d-", "Direct", 60);
+            double direct = createAll(pool, "scale-d-", "Direct", 60, claim -> { });
             say(claims + " Direct claims on " + claims + " locks all Held in " + direct + " s");
             List<Long> sessions = new ArrayList<>();
             for (GenericKubernetesResource claim : claimsNamed("scale-d-")) {
@@ -128,18 +132,17 @@ public final class ClaimsBench implements Callable<Integer> {
                 rows.add(costRow(claims + " claims held, Direct renewal (every 20 s, TTL 60 s); all Held "
                         + Math.round(direct * 10) / 10.0 + " s after the first create", pids));
 
-                double kubernetes = createAll(pool, "scale-k-", "Kubernetes", 15);
-                say(claims + " Kubernetes claims on " + claims + " locks all Held in " + kubernetes + " s");
                 java.util.concurrent.ScheduledExecutorService bumper =
                         java.util.concurrent.Executors.newScheduledThreadPool(4);
-                List<GenericKubernetesResource> renewing = claimsNamed("scale-k-");
-                for (int i = 0; i < renewing.size(); i++) {
-                    GenericKubernetesResource claim = renewing.get(i);
+                // each holder renews from the moment its claim exists, every third of the TTL
+                double kubernetes = createAll(pool, "scale-k-", "Kubernetes", 15, claim -> {
                     long[] counter = {0};
-                    bumper.scheduleAtFixedRate(() -> bump(claim, counter), i * 5_000L / renewing.size(), 5_000,
-                            TimeUnit.MILLISECONDS);
-                }
-                rows.add(costRow(claims + " claims held, Kubernetes renewal (every 5 s, TTL 15 s)", pids));
+                    bumper.scheduleAtFixedRate(() -> bump(claim, counter), 1_000, 5_000, TimeUnit.MILLISECONDS);
+                });
+                say(claims + " Kubernetes claims on " + claims + " locks all Held in " + kubernetes + " s");
+                rows.add(costRow(claims + " claims, Kubernetes renewal (every 5 s, TTL 15 s); " + (Double.isNaN(kubernetes)
+                        ? "NOT all Held within 3 minutes (see stderr)" : "all Held " + Math.round(kubernetes * 10) / 10.0
+                        + " s after the first create"), pids));
                 bumper.shutdownNow();
             }
         } finally {
@@ -169,26 +172,37 @@ public final class ClaimsBench implements Callable<Integer> {
     }
 
     /** Creates {@link #claims} claims, each on its own lock; answers the seconds until all are Held. */
-    private double createAll(java.util.concurrent.ExecutorService pool, String prefix, String renewal, int ttl)
-            throws Exception {
+    private double createAll(java.util.concurrent.ExecutorService pool, String prefix, String renewal, int ttl,
+                             java.util.function.Consumer<GenericKubernetesResource> created) throws Exception {
         long start = System.nanoTime();
-        List<java.util.concurrent.Future<?>> created = new ArrayList<>();
+        List<java.util.concurrent.Future<?>> creating = new ArrayList<>();
         for (int i = 0; i < claims; i++) {
             String name = prefix + i;
-            created.add(pool.submit(() -> client.genericKubernetesResources("leasehold.dev/v1alpha1", "Lease")
+            creating.add(pool.submit(() -> created.accept(client.genericKubernetesResources("leasehold.dev/v1alpha1",
+                    "Lease")
                     .inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
                             .withApiVersion("leasehold.dev/v1alpha1").withKind("Lease").withNewMetadata()
                             .withName(name).addToAnnotations("leasehold.dev/renew", "0").endMetadata()
                             .addToAdditionalProperties("spec", Map.of("storeRef", Map.of("name", STORE), "lockName",
                                     name, "holderIdentity", name, "ttlSeconds", ttl, "renewal", renewal))
-                            .build()).create()));
+                            .build()).create())));
         }
-        for (java.util.concurrent.Future<?> f : created) {
+        for (java.util.concurrent.Future<?> f : creating) {
             f.get();
         }
-        until(() -> claimsNamed(prefix).stream().filter(c -> "Held".equals(status(c).get("phase"))).count()
-                == claims, 600);
-        return (System.nanoTime() - start) / 1e9;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (true) {
+            Map<Object, Long> phases = claimsNamed(prefix).stream().collect(java.util.stream.Collectors.groupingBy(
+                    c -> String.valueOf(status(c).get("phase")), java.util.stream.Collectors.counting()));
+            if (phases.getOrDefault("Held", 0L) == claims) {
+                return (System.nanoTime() - start) / 1e9;
+            }
+            if (System.nanoTime() > deadline) {
+                say("not all " + renewal + " claims Held after 3 minutes: " + phases);
+                return Double.NaN; // the cost row is still measured, with what there is
+            }
+            Thread.sleep(500);
+        }
     }
 
     private void bump(GenericKubernetesResource claim, long[] counter) {
